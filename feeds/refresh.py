@@ -1,0 +1,214 @@
+"""One refresh of one feed: slot, fetch, parse, store.
+
+This module is the glue between the layers and knows nothing of Dramatiq: the
+actor passes the message's feed id, token and attempt number and turns
+``RetryLater`` into a Dramatiq retry.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from psycopg_pool import ConnectionPool
+
+from feeds import next_run, refresh_store, scheduler, throttle
+from feeds.errors import FetchError, ParseError
+from feeds.fetch import Fetcher, looks_like_challenge
+from feeds.fetch.model import FetchResult
+from feeds.parse import parse_feed
+from feeds.refresh_store import Attempt, Failure
+from feeds.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """A transient failure that another attempt may fix."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.error)
+        self.failure = failure
+
+
+@dataclass
+class Refresher:
+    """What every refresh of a worker process shares."""
+
+    settings: Settings
+    pool: ConnectionPool
+    fetcher: Fetcher
+
+    def refresh(
+        self,
+        feed_id: uuid.UUID,
+        token: uuid.UUID,
+        *,
+        message_id: uuid.UUID | None = None,
+        final_attempt: bool = True,
+    ) -> str:
+        """Run one refresh and return its outcome.
+
+        Outcomes: stale, deferred, success, failed. Raises RetryLater for a
+        transient failure when this is not the final attempt; the row is then
+        back in the queued state until the retry message arrives.
+        """
+        attempt = self._begin(feed_id, token, message_id)
+        if attempt is None:
+            logger.info("dropped stale refresh", extra=_fields(feed_id, message_id))
+            return "stale"
+
+        if not self._wait_for_domain_slot(attempt):
+            return "deferred"
+
+        try:
+            return self._fetch_and_store(attempt)
+        except RetryLater as retry:
+            if final_attempt:
+                self._save_failure(attempt, retry.failure)
+                return "failed"
+            with self.pool.connection() as conn:
+                scheduler.await_retry(conn, feed_id, token)
+            raise
+
+    def record_interrupted(self, feed_id, token, message_id, failure: Failure) -> None:
+        """Store a failure for a refresh that was interrupted mid-way (time limit)."""
+        with self.pool.connection() as conn:
+            feed = refresh_store.load(conn, feed_id)
+        if feed is None:
+            return
+        attempt = Attempt(feed, token, message_id, datetime.now(UTC), time.monotonic())
+        self._save_failure(attempt, failure)
+
+    def _begin(self, feed_id, token, message_id) -> Attempt | None:
+        with self.pool.connection() as conn:
+            feed = refresh_store.begin(conn, feed_id, token)
+        if feed is None:
+            return None
+        return Attempt(feed, token, message_id, datetime.now(UTC), time.monotonic())
+
+    def _wait_for_domain_slot(self, attempt: Attempt) -> bool:
+        """Sleep for a near slot and return True, or defer the refresh."""
+        domain = throttle.domain_of(attempt.feed.url)
+        with self.pool.connection() as conn:
+            slot = throttle.take_slot(
+                conn,
+                domain,
+                interval_seconds=self.settings.domain_interval_seconds,
+                max_wait_seconds=self.settings.domain_max_wait_seconds,
+            )
+            if isinstance(slot, throttle.Deferred):
+                scheduler.defer_run(
+                    conn, attempt.feed.id, attempt.token, run_at=slot.retry_at
+                )
+                logger.info("deferred refresh for domain slot", extra=_attempt(attempt))
+                return False
+
+        time.sleep(max(0.0, slot.wait_seconds))
+        return True
+
+    def _fetch_and_store(self, attempt: Attempt) -> str:
+        feed = attempt.feed
+        try:
+            fetched = self.fetcher.fetch(feed.url, feed.validators)
+            parsed = None if fetched.not_modified else self._parse(fetched)
+        except FetchError as error:
+            return self._fetch_failed(attempt, error)
+        except ParseError as error:
+            failure = Failure(error.code, error.message)
+            self._save_failure(attempt, failure)
+            return "failed"
+
+        self._save_success(attempt, fetched, parsed)
+        return "success"
+
+    def _parse(self, fetched: FetchResult):
+        try:
+            return parse_feed(
+                fetched.body,
+                fetched.url,
+                content_type=fetched.content_type,
+                fetched_at=fetched.started_at,
+            )
+        except ParseError as error:
+            if looks_like_challenge(fetched.status, fetched.content_type, fetched.body):
+                raise FetchError(
+                    "blocked",
+                    "the server answered with a challenge or login page",
+                    url=fetched.url,
+                    status=fetched.status,
+                ) from error
+            raise
+
+    def _fetch_failed(self, attempt: Attempt, error: FetchError) -> str:
+        failure = Failure(error.code, error.message, http_status=error.status)
+        if error.retryable:
+            raise RetryLater(failure)
+
+        if error.retry_after_seconds:
+            self._block_domain(attempt, error.retry_after_seconds)
+        self._save_failure(attempt, failure, retry_after=error.retry_after_seconds)
+        return "failed"
+
+    def _block_domain(self, attempt: Attempt, seconds: float) -> None:
+        until = next_run.after_failure(
+            datetime.now(UTC),
+            interval_minutes=0,
+            consecutive_failures=1,
+            retry_after_seconds=seconds,
+        ).at
+        with self.pool.connection() as conn:
+            throttle.block_until(conn, throttle.domain_of(attempt.feed.url), until)
+
+    def _save_success(self, attempt, fetched: FetchResult, parsed) -> None:
+        planned = next_run.after_success(
+            datetime.now(UTC),
+            interval_minutes=attempt.feed.refresh_interval,
+            hints=parsed.hints if parsed else None,
+            max_age_seconds=fetched.max_age_seconds,
+            expires=fetched.expires,
+        )
+        with self.pool.connection() as conn:
+            added = refresh_store.save_success(
+                conn, attempt, fetched, parsed, planned, duration_ms=_ms(attempt)
+            )
+        logger.info(
+            "refreshed feed",
+            extra={**_attempt(attempt), "articles_added": added},
+        )
+
+    def _save_failure(
+        self, attempt: Attempt, failure: Failure, *, retry_after: float | None = None
+    ) -> None:
+        planned = self._plan_after_failure(attempt, failure, retry_after)
+        with self.pool.connection() as conn:
+            refresh_store.save_failure(
+                conn, attempt, failure, planned, duration_ms=_ms(attempt)
+            )
+        logger.warning(
+            "refresh failed",
+            extra={**_attempt(attempt), "error_code": failure.code},
+        )
+
+    def _plan_after_failure(self, attempt, failure, retry_after) -> next_run.NextRun:
+        if failure.http_status == 410:
+            return next_run.NextRun(None, "gone")
+        return next_run.after_failure(
+            datetime.now(UTC),
+            interval_minutes=attempt.feed.refresh_interval,
+            consecutive_failures=attempt.feed.consecutive_failures + 1,
+            retry_after_seconds=retry_after,
+        )
+
+
+def _ms(attempt: Attempt) -> int:
+    return int((time.monotonic() - attempt.monotonic_start) * 1000)
+
+
+def _attempt(attempt: Attempt) -> dict:
+    return {**_fields(attempt.feed.id, attempt.message_id), "url": attempt.feed.url}
+
+
+def _fields(feed_id, message_id) -> dict:
+    return {"feed_id": str(feed_id), "message_id": str(message_id)}

@@ -1,0 +1,227 @@
+"""What a refresh reads and writes: the feed's row and its outcome.
+
+An outcome is written in one transaction: new articles, the feed's status
+fields, a history row and the next schedule row.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import Connection
+
+from feeds import articles, runs, scheduler
+from feeds.fetch.model import FetchResult, Validators
+from feeds.next_run import NextRun
+from feeds.parse.model import ParsedFeed
+from feeds.runs import MAX_ERROR_LENGTH
+
+
+@dataclass(frozen=True)
+class FeedToRefresh:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    url: str
+    title: str | None
+    refresh_interval: int
+    consecutive_failures: int
+    validators: Validators
+
+
+_LOAD = """
+SELECT id, user_id, url, title, refresh_interval, consecutive_failures, etag,
+       last_modified, body_sha256
+FROM feeds WHERE id = %(feed_id)s
+"""
+
+
+def begin(
+    conn: Connection, feed_id: uuid.UUID, token: uuid.UUID
+) -> FeedToRefresh | None:
+    """Mark the refresh running and load the feed; None when the message is stale."""
+    with conn.transaction():
+        if not scheduler.start_run(conn, feed_id, token):
+            return None
+        return load(conn, feed_id)
+
+
+def load(conn: Connection, feed_id: uuid.UUID) -> FeedToRefresh | None:
+    row = conn.execute(_LOAD, {"feed_id": feed_id}).fetchone()
+    return _feed_from_row(row) if row else None
+
+
+def _feed_from_row(row: dict) -> FeedToRefresh:
+    validators = Validators(
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_sha256=row["body_sha256"],
+    )
+    return FeedToRefresh(
+        id=row["id"],
+        user_id=row["user_id"],
+        url=row["url"],
+        title=row["title"],
+        refresh_interval=row["refresh_interval"],
+        consecutive_failures=row["consecutive_failures"],
+        validators=validators,
+    )
+
+
+_SUCCESS = """
+UPDATE feeds SET
+    last_fetched = %(fetched_at)s,
+    last_fetch_status = 'success',
+    last_fetch_error = NULL,
+    last_error_code = NULL,
+    consecutive_failures = 0,
+    title = coalesce(title, %(title)s),
+    etag = %(etag)s,
+    last_modified = %(last_modified)s,
+    body_sha256 = %(body_sha256)s,
+    updated_at = now()
+WHERE id = %(feed_id)s
+"""
+
+# A permanent redirect moves the stored URL unless the user already has the
+# target URL as another feed.
+_MOVE = """
+UPDATE feeds SET url = %(url)s
+WHERE id = %(feed_id)s AND NOT EXISTS (
+    SELECT 1 FROM feeds other
+    WHERE other.user_id = %(user_id)s AND other.url = %(url)s
+)
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The message's identity and when the refresh started."""
+
+    feed: FeedToRefresh
+    token: uuid.UUID
+    message_id: uuid.UUID | None
+    started_at: datetime
+    monotonic_start: float
+
+
+def save_success(
+    conn: Connection,
+    attempt: Attempt,
+    fetched: FetchResult,
+    parsed: ParsedFeed | None,
+    next_run: NextRun,
+    *,
+    duration_ms: int,
+) -> int:
+    """Store a successful refresh; returns the number of articles added."""
+    feed = attempt.feed
+    with conn.transaction():
+        added = 0
+        if parsed is not None:
+            added = articles.insert_articles(
+                conn,
+                feed_id=feed.id,
+                user_id=feed.user_id,
+                entries=parsed.entries,
+                seen_at=fetched.started_at,
+            )
+        conn.execute(_SUCCESS, _success_params(feed, fetched, parsed))
+        if fetched.permanent_url and fetched.permanent_url != feed.url:
+            params = {"feed_id": feed.id, "user_id": feed.user_id}
+            conn.execute(_MOVE, {**params, "url": fetched.permanent_url})
+        _finish(conn, attempt, next_run, duration_ms, fetched=fetched, added=added)
+    return added
+
+
+def _success_params(
+    feed: FeedToRefresh, fetched: FetchResult, parsed: ParsedFeed | None
+) -> dict:
+    return {
+        "feed_id": feed.id,
+        "fetched_at": fetched.started_at,
+        "title": parsed.title if parsed else None,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+        "body_sha256": fetched.body_sha256 or feed.validators.body_sha256,
+    }
+
+
+_FAILURE = """
+UPDATE feeds SET
+    last_fetched = %(fetched_at)s,
+    last_fetch_status = 'failed',
+    last_fetch_error = %(error)s,
+    last_error_code = %(code)s,
+    consecutive_failures = consecutive_failures + 1,
+    updated_at = now()
+WHERE id = %(feed_id)s
+"""
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+    http_status: int | None = None
+    bytes_received: int | None = None
+
+    @property
+    def error(self) -> str:
+        """The stored error: the code, then the message, at most 500 characters."""
+        return f"{self.code}: {self.message}"[:MAX_ERROR_LENGTH]
+
+
+def save_failure(
+    conn: Connection,
+    attempt: Attempt,
+    failure: Failure,
+    next_run: NextRun,
+    *,
+    duration_ms: int,
+) -> None:
+    """Store a failed refresh on its feed and schedule the next run."""
+    params = {
+        "feed_id": attempt.feed.id,
+        "fetched_at": attempt.started_at,
+        "error": failure.error,
+        "code": failure.code,
+    }
+    with conn.transaction():
+        conn.execute(_FAILURE, params)
+        _finish(conn, attempt, next_run, duration_ms, failure=failure)
+
+
+def _finish(
+    conn: Connection,
+    attempt: Attempt,
+    next_run: NextRun,
+    duration_ms: int,
+    *,
+    fetched: FetchResult | None = None,
+    added: int = 0,
+    failure: Failure | None = None,
+) -> None:
+    scheduled = scheduler.finish_run(
+        conn,
+        attempt.feed.id,
+        attempt.token,
+        next_run_at=next_run.at,
+        reason=next_run.reason,
+    )
+    run = runs.Run(
+        feed_id=attempt.feed.id,
+        user_id=attempt.feed.user_id,
+        message_id=attempt.message_id,
+        started_at=attempt.started_at,
+        duration_ms=duration_ms,
+        status="failed" if failure else "success",
+        http_status=fetched.status if fetched else failure.http_status,
+        bytes_received=fetched.bytes_received if fetched else failure.bytes_received,
+        not_modified=bool(fetched and fetched.not_modified),
+        articles_added=added,
+        error_code=failure.code if failure else None,
+        error=failure.error if failure else None,
+        next_run_at=next_run.at if scheduled else None,
+        next_run_reason=next_run.reason if scheduled else None,
+    )
+    runs.record_run(conn, run)
