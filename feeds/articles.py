@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -45,28 +46,48 @@ def insert_articles(
 ) -> int:
     """Store entries not stored yet and return how many were added.
 
-    Entries without a link are skipped. An entry without a date gets
-    ``seen_at``, the time of the fetch that first saw it.
+    An entry without a date gets ``seen_at``, the time of the fetch that first
+    saw it. Each entry is stored under ``article_url``, so entries that share a
+    link or have none stay distinct under the (url, user_id) constraint.
     """
-    linked = [entry for entry in entries if entry.url]
-    if not linked:
+    if not entries:
         return 0
 
     params: dict[str, Any] = {
         "feed_id": feed_id,
         "user_id": user_id,
         "seen_at": seen_at,
-        "title": [e.title for e in linked],
-        "content": [e.content for e in linked],
-        "summary": [e.summary for e in linked],
-        "url": [e.url for e in linked],
-        "author": [e.author for e in linked],
-        "published_at": [e.published_at for e in linked],
-        "thumbnail": [e.thumbnail for e in linked],
-        "entry_id": [e.entry_id for e in linked],
-        "entry_key": [e.key for e in linked],
+        "title": [e.title for e in entries],
+        "content": [e.content for e in entries],
+        "summary": [e.summary for e in entries],
+        "url": [article_url(feed_id, e) for e in entries],
+        "author": [e.author for e in entries],
+        "published_at": [e.published_at for e in entries],
+        "thumbnail": [e.thumbnail for e in entries],
+        "entry_id": [e.entry_id for e in entries],
+        "entry_key": [e.key for e in entries],
     }
     return conn.execute(_INSERT, params).rowcount
+
+
+def article_url(feed_id: uuid.UUID, entry: Entry) -> str:
+    """Return the URL an entry is stored under, unique per distinct entry.
+
+    An entry keyed by its own link keeps that link. Entries that share a link
+    get a fragment derived from their key, which opens the same page. An entry
+    without a link is stored under its id or enclosure when that is an http(s)
+    URL, else under a URN naming the feed and the key.
+    """
+    if entry.url and entry.key == entry.url:
+        return entry.url
+
+    digest = hashlib.sha256(entry.key.encode()).hexdigest()
+    if entry.url:
+        separator = "&" if "#" in entry.url else "#"
+        return f"{entry.url}{separator}entry-{digest[:16]}"
+    if entry.key.startswith(("http://", "https://")):
+        return entry.key
+    return f"urn:feeds:{feed_id}:{digest[:32]}"
 
 
 class InvalidCursor(ValueError):

@@ -5,6 +5,7 @@ foreign feed id behaves exactly like an unknown one (FeedNotFound).
 """
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from psycopg import Connection, errors
@@ -25,9 +26,9 @@ FROM feeds f LEFT JOIN feed_schedule s ON s.feed_id = f.id
 """
 
 _INSERT = """
-INSERT INTO feeds (id, user_id, url, title, refresh_interval)
+INSERT INTO feeds (id, user_id, url, title, refresh_interval, last_fetched)
 VALUES (coalesce(%(id)s, gen_random_uuid()), %(user_id)s, %(url)s, %(title)s,
-        %(refresh_interval)s)
+        %(refresh_interval)s, %(last_fetched)s)
 RETURNING id
 """
 
@@ -40,11 +41,15 @@ def create_feed(
     title: str | None = None,
     refresh_interval: int = DEFAULT_REFRESH_INTERVAL_MINUTES,
     feed_id: uuid.UUID | None = None,
+    last_fetched: datetime | None = None,
 ) -> dict[str, Any]:
-    """Insert a feed and schedule its first refresh now.
+    """Insert a feed and schedule its first refresh, in one transaction.
 
-    Raises FeedExists when the user already has the URL, and FeedNotFound when
-    ``feed_id`` is taken by another user's feed.
+    The first refresh runs now, or one interval after ``last_fetched`` when
+    the reader app already fetched the feed. Raises FeedExists when the user
+    already has the URL, and FeedNotFound when ``feed_id`` is taken by another
+    user's feed. A concurrent creation of the same id by the same user returns
+    that feed.
     """
     params = {
         "id": feed_id,
@@ -52,17 +57,26 @@ def create_feed(
         "url": url,
         "title": title,
         "refresh_interval": refresh_interval,
+        "last_fetched": last_fetched,
     }
-    try:
-        with conn.transaction():
-            row = conn.execute(_INSERT, params).fetchone()
-    except errors.UniqueViolation as error:
-        if error.diag.constraint_name == "feeds_user_url_key":
-            raise FeedExists(url) from None
-        raise FeedNotFound(feed_id) from None
+    with conn.transaction():
+        try:
+            with conn.transaction():
+                row = conn.execute(_INSERT, params).fetchone()
+        except errors.UniqueViolation as error:
+            if error.diag.constraint_name == "feeds_user_url_key":
+                raise FeedExists(url) from None
+            return get_feed(conn, user_id, feed_id)
 
-    scheduler.schedule(conn, row["id"], scheduler.Delay(0, scheduler.Priority.NORMAL))
-    return get_feed(conn, user_id, row["id"])
+        now = conn.execute("SELECT now() AS now").fetchone()["now"]
+        delay = scheduler.compute_delay(
+            refresh_interval_minutes=refresh_interval,
+            last_fetched=last_fetched,
+            force=False,
+            now=now,
+        )
+        scheduler.schedule(conn, row["id"], delay)
+        return get_feed(conn, user_id, row["id"])
 
 
 def list_feeds(conn: Connection, user_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -91,17 +105,20 @@ def update_feed(
     A new URL forgets the old validators and is refreshed now; a new interval
     reschedules the next refresh from the last fetch.
     """
-    current = get_feed(conn, user_id, feed_id)
-    fields = {k: v for k, v in changes.items() if k in _UPDATABLE}
-    if not fields:
-        return current
+    with conn.transaction():
+        current = get_feed(conn, user_id, feed_id)
+        fields = {k: v for k, v in changes.items() if k in _UPDATABLE}
+        if not fields:
+            return current
 
-    _write_changes(conn, user_id, feed_id, fields)
-    if "url" in fields and fields["url"] != current["url"]:
-        scheduler.schedule(conn, feed_id, scheduler.Delay(0, scheduler.Priority.NORMAL))
-    elif "refresh_interval" in fields:
-        _reschedule_from_last_fetch(conn, feed_id, fields["refresh_interval"], current)
-    return get_feed(conn, user_id, feed_id)
+        _write_changes(conn, user_id, feed_id, fields)
+        if "url" in fields and fields["url"] != current["url"]:
+            now = scheduler.Delay(0, scheduler.Priority.NORMAL)
+            scheduler.schedule(conn, feed_id, now)
+        elif "refresh_interval" in fields:
+            interval = fields["refresh_interval"]
+            _reschedule_from_last_fetch(conn, feed_id, interval, current)
+        return get_feed(conn, user_id, feed_id)
 
 
 def _write_changes(

@@ -45,6 +45,10 @@ class FeedServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
     def url(self, path: str) -> str:
         return self.base_url + path
 
@@ -75,6 +79,12 @@ class FeedServer:
             self.routes[path] = lambda request: fixed
         return self.url(path)
 
+    def reset(self) -> None:
+        """Forget every route and recorded request, for reuse by another test."""
+        with self._lock:
+            self.routes.clear()
+            self.requests.clear()
+
     def requests_for(self, path: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
@@ -98,7 +108,11 @@ class FeedServer:
                     self.path.split("?")[0]
                 ) or server.routes.get(self.path)
                 response = handler(request) if handler else Response(404, b"not found")
-                self._send(response)
+                try:
+                    self._send(response)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client went away, as fetch tests that stop early do.
+                    self.close_connection = True
 
             def _send(self, response: Response) -> None:
                 self.send_response(response.status)

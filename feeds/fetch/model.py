@@ -25,6 +25,9 @@ class FetchResult:
     ``not_modified`` is true for a 304 and for a body byte-identical to the
     previous one; ``body`` is then None. ``permanent_url`` is the final URL when
     every redirect hop was permanent (301 or 308), else None.
+    ``bytes_received`` counts the final response's body bytes as they came over
+    the wire, before Content-Encoding decoding (0 for a 304). Datetimes are
+    aware and in UTC.
     """
 
     requested_url: str

@@ -1,0 +1,2 @@
+"""The REST API (Falcon, WSGI): subscriptions, articles and the reader app's
+scheduler calls. ``feeds.api.wsgi:app`` is the entry point for gunicorn."""

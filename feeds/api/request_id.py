@@ -1,0 +1,34 @@
+"""The X-Request-ID header: echoed when the client sends a sane one, else new."""
+
+import re
+import uuid
+
+import falcon
+
+HEADER = "X-Request-ID"
+
+# Letters, digits and a few separators, so the value is safe in logs and
+# headers whatever the client sent.
+_SANE_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+
+
+class RequestIdMiddleware:
+    """Store the request id in ``req.context.request_id`` and return it."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        incoming = req.get_header(HEADER)
+        if incoming and _SANE_ID.fullmatch(incoming):
+            req.context.request_id = incoming
+        else:
+            req.context.request_id = uuid.uuid4().hex
+
+    def process_response(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        resource: object,
+        req_succeeded: bool,
+    ) -> None:
+        request_id = getattr(req.context, "request_id", None)
+        if request_id:
+            resp.set_header(HEADER, request_id)
