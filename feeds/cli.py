@@ -75,6 +75,7 @@ def _api(args: argparse.Namespace) -> None:
         str(args.workers),
         "--access-logfile",
         "-",
+        "--no-control-socket",
     ]
     os.execv(sys.executable, command)
 

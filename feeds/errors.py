@@ -16,8 +16,8 @@ class FeedsError(Exception):
 class FetchError(FeedsError):
     """A fetch failed; ``code`` is one of the stable error codes.
 
-    Codes: dns, connect, tls, timeout, http_status, too_large, redirects,
-    blocked_address, not_a_feed, blocked. ``retryable`` is true for failures that
+    Codes: invalid_url, dns, connect, tls, timeout, http_status, too_large,
+    redirects, blocked_address, blocked. ``retryable`` is true for failures that
     another attempt may fix (network errors, timeouts, 5xx without Retry-After).
     """
 

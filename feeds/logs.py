@@ -27,3 +27,5 @@ def configure_logging(settings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
     root.propagate = False
+    # httpx logs every request at INFO; the refresh logs its own outcome.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -8,13 +8,13 @@ actor passes the message's feed id, token and attempt number and turns
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from psycopg_pool import ConnectionPool
 
 from feeds import next_run, refresh_store, scheduler, throttle
-from feeds.errors import FetchError, ParseError
+from feeds.errors import FetchError, NotAFeed, ParseError
 from feeds.fetch import Fetcher, looks_like_challenge
 from feeds.fetch.model import FetchResult
 from feeds.parse import parse_feed
@@ -115,13 +115,36 @@ class Refresher:
             parsed = None if fetched.not_modified else self._parse(fetched)
         except FetchError as error:
             return self._fetch_failed(attempt, error)
+        except NotAFeed as error:
+            return self._not_a_feed(attempt, error)
         except ParseError as error:
-            failure = Failure(error.code, error.message)
-            self._save_failure(attempt, failure)
-            return "failed"
+            return self._parse_failed(attempt, error)
 
         self._save_success(attempt, fetched, parsed)
         return "success"
+
+    def _not_a_feed(self, attempt: Attempt, error: NotAFeed) -> str:
+        """Follow a page's link to its feed once, on a feed never fetched before."""
+        feed = attempt.feed
+        if not (error.feed_links and feed.never_succeeded):
+            return self._parse_failed(attempt, error)
+
+        with self.pool.connection() as conn:
+            switched = refresh_store.switch_to_discovered(
+                conn, feed, error.feed_links[0]
+            )
+        if switched is None:
+            return self._parse_failed(attempt, error)
+
+        logger.info("subscribed to discovered feed", extra=_attempt(attempt))
+        attempt = replace(attempt, feed=switched)
+        if not self._wait_for_domain_slot(attempt):
+            return "deferred"
+        return self._fetch_and_store(attempt)
+
+    def _parse_failed(self, attempt: Attempt, error: ParseError) -> str:
+        self._save_failure(attempt, Failure(error.code, error.message))
+        return "failed"
 
     def _parse(self, fetched: FetchResult):
         try:

@@ -5,7 +5,7 @@ fields, a history row and the next schedule row.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from psycopg import Connection
@@ -26,12 +26,16 @@ class FeedToRefresh:
     refresh_interval: int
     consecutive_failures: int
     validators: Validators
+    never_succeeded: bool
 
 
 _LOAD = """
-SELECT id, user_id, url, title, refresh_interval, consecutive_failures, etag,
-       last_modified, body_sha256
-FROM feeds WHERE id = %(feed_id)s
+SELECT f.id, f.user_id, f.url, f.title, f.refresh_interval, f.consecutive_failures,
+       f.etag, f.last_modified, f.body_sha256,
+       f.last_fetch_status IS DISTINCT FROM 'success'
+       AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.feed_id = f.id)
+           AS never_succeeded
+FROM feeds f WHERE f.id = %(feed_id)s
 """
 
 
@@ -64,6 +68,7 @@ def _feed_from_row(row: dict) -> FeedToRefresh:
         refresh_interval=row["refresh_interval"],
         consecutive_failures=row["consecutive_failures"],
         validators=validators,
+        never_succeeded=row["never_succeeded"],
     )
 
 
@@ -91,6 +96,30 @@ WHERE id = %(feed_id)s AND NOT EXISTS (
     WHERE other.user_id = %(user_id)s AND other.url = %(url)s
 )
 """
+
+
+_SWITCH_URL = """
+UPDATE feeds SET url = %(url)s, etag = NULL, last_modified = NULL,
+       body_sha256 = NULL, updated_at = now()
+WHERE id = %(feed_id)s AND NOT EXISTS (
+    SELECT 1 FROM feeds other
+    WHERE other.user_id = %(user_id)s AND other.url = %(url)s
+)
+"""
+
+
+def switch_to_discovered(
+    conn: Connection, feed: FeedToRefresh, url: str
+) -> FeedToRefresh | None:
+    """Point a feed at the feed its HTML page links to (feed discovery).
+
+    Returns the updated feed, or None when the user already has that URL.
+    """
+    params = {"feed_id": feed.id, "user_id": feed.user_id, "url": url}
+    with conn.transaction():
+        if conn.execute(_SWITCH_URL, params).rowcount == 0:
+            return None
+    return replace(feed, url=url, validators=Validators(), never_succeeded=False)
 
 
 @dataclass(frozen=True)

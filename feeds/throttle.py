@@ -45,7 +45,7 @@ def domain_of(url: str) -> str:
 _LOCK = "SELECT pg_advisory_xact_lock(%(ns)s, hashtext(%(domain)s))"
 
 _READ = """
-SELECT now() AS now, next_slot_at, deferred_until
+SELECT clock_timestamp() AS now, next_slot_at, deferred_until
 FROM domain_throttle WHERE domain = %(domain)s
 """
 
@@ -104,4 +104,4 @@ def block_until(conn: Connection, domain: str, until: datetime) -> None:
 
 
 def _now(conn: Connection) -> datetime:
-    return conn.execute("SELECT now() AS now").fetchone()["now"]
+    return conn.execute("SELECT clock_timestamp() AS now").fetchone()["now"]

@@ -1,16 +1,32 @@
+import os
 import uuid
 from pathlib import Path
 
 import pytest
 
 from feeds.db import connect, create_pool
+from feeds.fetch import Fetcher
+from feeds.refresh import Refresher
 from feeds.settings import Settings
 from tests import pg
 from tests.feedserver import FeedServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_FEEDS = REPO_ROOT.parent / "shared" / "feeds"
+# Feed test data (a corpus of real feeds and small cases) lives beside the
+# checkout; FEEDS_TEST_DATA names another place.
+SHARED_FEEDS = Path(
+    os.environ.get("FEEDS_TEST_DATA", REPO_ROOT.parent / "shared" / "feeds")
+)
 JWT_SECRET = "test-secret-at-least-32-bytes-long-0123456789"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once when the feed test data is missing, instead of skipping."""
+    if not (SHARED_FEEDS / "corpus").is_dir() or not (SHARED_FEEDS / "cases").is_dir():
+        raise pytest.UsageError(
+            f"feed test data not found at {SHARED_FEEDS}: put the shared feeds "
+            "folder beside the checkout or set FEEDS_TEST_DATA"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +74,13 @@ def pool(settings):
     db_pool.wait()
     yield db_pool
     db_pool.close()
+
+
+@pytest.fixture
+def refresher(settings, pool):
+    """The refresh pipeline of a worker, without Dramatiq."""
+    with Fetcher(settings) as fetcher:
+        yield Refresher(settings, pool, fetcher)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import uuid
 
 from feeds import scheduler
+from feeds.scheduler import Delay, Priority
 from feeds.settings import Settings
 
 
@@ -43,3 +44,36 @@ def queued_messages(conn, feed_id: uuid.UUID | None = None) -> list[dict]:
     if feed_id is None:
         return rows
     return [r for r in rows if r["message"]["args"][0] == str(feed_id)]
+
+
+def queue_feed(conn, settings, user_id, url) -> tuple[uuid.UUID, uuid.UUID]:
+    register_worker(conn)
+    feed_id = insert_feed(conn, user_id, url)
+    scheduler.schedule(conn, feed_id, Delay(0, Priority.NORMAL))
+    dispatch(conn, settings)
+    return feed_id, schedule_row(conn, feed_id)["token"]
+
+
+def requeue(conn, settings, feed_id) -> uuid.UUID:
+    scheduler.force(conn, feed_id)
+    dispatch(conn, settings)
+    return schedule_row(conn, feed_id)["token"]
+
+
+def feed_row(conn, feed_id) -> dict:
+    return conn.execute(
+        "SELECT * FROM feeds WHERE id = %(id)s", {"id": feed_id}
+    ).fetchone()
+
+
+def articles_of(conn, feed_id) -> list[dict]:
+    return conn.execute(
+        "SELECT * FROM articles WHERE feed_id = %(id)s ORDER BY published_at",
+        {"id": feed_id},
+    ).fetchall()
+
+
+def runs_of(conn, feed_id) -> list[dict]:
+    return conn.execute(
+        "SELECT * FROM feed_runs WHERE feed_id = %(id)s ORDER BY id", {"id": feed_id}
+    ).fetchall()

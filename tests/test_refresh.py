@@ -1,6 +1,5 @@
 """The refresh pipeline against a real HTTP server and a real database."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,50 +7,17 @@ import pytest
 from feeds import scheduler
 from feeds.fetch import Fetcher
 from feeds.refresh import Refresher, RetryLater
-from feeds.scheduler import Delay, Priority
 from tests.conftest import SHARED_FEEDS
-from tests.scheduling import dispatch, insert_feed, register_worker, schedule_row
+from tests.scheduling import (
+    articles_of,
+    feed_row,
+    queue_feed,
+    requeue,
+    runs_of,
+    schedule_row,
+)
 
 CASES = SHARED_FEEDS / "cases"
-
-
-@pytest.fixture
-def refresher(settings, pool):
-    with Fetcher(settings) as fetcher:
-        yield Refresher(settings, pool, fetcher)
-
-
-def queue_feed(conn, settings, user_id, url) -> tuple[uuid.UUID, uuid.UUID]:
-    register_worker(conn)
-    feed_id = insert_feed(conn, user_id, url)
-    scheduler.schedule(conn, feed_id, Delay(0, Priority.NORMAL))
-    dispatch(conn, settings)
-    return feed_id, schedule_row(conn, feed_id)["token"]
-
-
-def requeue(conn, settings, feed_id) -> uuid.UUID:
-    scheduler.force(conn, feed_id)
-    dispatch(conn, settings)
-    return schedule_row(conn, feed_id)["token"]
-
-
-def feed_row(conn, feed_id) -> dict:
-    return conn.execute(
-        "SELECT * FROM feeds WHERE id = %(id)s", {"id": feed_id}
-    ).fetchone()
-
-
-def articles_of(conn, feed_id) -> list[dict]:
-    return conn.execute(
-        "SELECT * FROM articles WHERE feed_id = %(id)s ORDER BY published_at",
-        {"id": feed_id},
-    ).fetchall()
-
-
-def runs_of(conn, feed_id) -> list[dict]:
-    return conn.execute(
-        "SELECT * FROM feed_runs WHERE feed_id = %(id)s ORDER BY id", {"id": feed_id}
-    ).fetchall()
 
 
 def test_refresh_stores_articles(conn, settings, refresher, feed_server, user_id):

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 from falcon import testing
-from feeds.api.app import create_app
 
 from feeds import scheduler
+from feeds.api.app import create_app
 from feeds.scheduler import Delay, Priority
 from feeds.tokens import sign_token
 from tests.conftest import SHARED_FEEDS

@@ -4,11 +4,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds.parse import ParsedFeed, parse_feed
+from tests.conftest import SHARED_FEEDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-# The shared test data sits beside the checkout, in CI as on a workstation.
-FEEDS_DATA = REPO_ROOT.parent / "shared" / "feeds"
+FEEDS_DATA = SHARED_FEEDS
 CASES_DIR = FEEDS_DATA / "cases"
 CORPUS_DIR = FEEDS_DATA / "corpus"
 
