@@ -62,6 +62,8 @@ class Refresher:
         if not self._wait_for_domain_slot(attempt):
             return "deferred"
 
+        with self.pool.connection() as conn:
+            attempt = refresh_store.claim_co_subscribers(conn, attempt)
         try:
             return self._fetch_and_store(attempt)
         except RetryLater as retry:
@@ -69,6 +71,7 @@ class Refresher:
                 self._save_failure(attempt, retry.failure)
                 return "failed"
             with self.pool.connection() as conn:
+                refresh_store.release_co_subscribers(conn, attempt)
                 scheduler.await_retry(conn, feed_id, token)
             raise
 
@@ -111,7 +114,7 @@ class Refresher:
     def _fetch_and_store(self, attempt: Attempt) -> str:
         feed = attempt.feed
         try:
-            fetched = self.fetcher.fetch(feed.url, feed.validators)
+            fetched = self.fetcher.fetch(feed.url, attempt.request_validators())
             parsed = None if fetched.not_modified else self._parse(fetched)
         except FetchError as error:
             return self._fetch_failed(attempt, error)
@@ -130,9 +133,11 @@ class Refresher:
             return self._parse_failed(attempt, error)
 
         with self.pool.connection() as conn:
+            refresh_store.release_co_subscribers(conn, attempt)
             switched = refresh_store.switch_to_discovered(
                 conn, feed, error.feed_links[0]
             )
+        attempt = replace(attempt, co_subscribers=())
         if switched is None:
             return self._parse_failed(attempt, error)
 
@@ -185,30 +190,42 @@ class Refresher:
             throttle.block_until(conn, throttle.domain_of(attempt.feed.url), until)
 
     def _save_success(self, attempt, fetched: FetchResult, parsed) -> None:
-        planned = next_run.after_success(
-            datetime.now(UTC),
-            interval_minutes=attempt.feed.refresh_interval,
-            hints=parsed.hints if parsed else None,
-            max_age_seconds=fetched.max_age_seconds,
-            expires=fetched.expires,
-        )
+        now = datetime.now(UTC)
+        plans = [
+            (member, self._plan_after_success(member, fetched, parsed, now))
+            for member in attempt.members
+        ]
         with self.pool.connection() as conn:
             added = refresh_store.save_success(
-                conn, attempt, fetched, parsed, planned, duration_ms=_ms(attempt)
+                conn, plans, fetched, parsed, duration_ms=_ms(attempt)
             )
         logger.info(
             "refreshed feed",
-            extra={**_attempt(attempt), "articles_added": added},
+            extra={
+                **_attempt(attempt),
+                "articles_added": added[0],
+                "subscribers": len(plans),
+            },
+        )
+
+    def _plan_after_success(self, member, fetched, parsed, now) -> next_run.NextRun:
+        return next_run.after_success(
+            now,
+            interval_minutes=member.feed.refresh_interval,
+            hints=parsed.hints if parsed else None,
+            max_age_seconds=fetched.max_age_seconds,
+            expires=fetched.expires,
         )
 
     def _save_failure(
         self, attempt: Attempt, failure: Failure, *, retry_after: float | None = None
     ) -> None:
-        planned = self._plan_after_failure(attempt, failure, retry_after)
+        plans = [
+            (member, self._plan_after_failure(member, failure, retry_after))
+            for member in attempt.members
+        ]
         with self.pool.connection() as conn:
-            refresh_store.save_failure(
-                conn, attempt, failure, planned, duration_ms=_ms(attempt)
-            )
+            refresh_store.save_failure(conn, plans, failure, duration_ms=_ms(attempt))
         logger.warning(
             "refresh failed",
             extra={**_attempt(attempt), "error_code": failure.code},

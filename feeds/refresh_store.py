@@ -124,41 +124,92 @@ def switch_to_discovered(
 
 @dataclass(frozen=True)
 class Attempt:
-    """The message's identity and when the refresh started."""
+    """The message's identity and when the refresh started.
+
+    ``co_subscribers`` are other users' feeds of the same URL that were due
+    and share this fetch; each keeps its own token and schedule.
+    """
 
     feed: FeedToRefresh
     token: uuid.UUID
     message_id: uuid.UUID | None
     started_at: datetime
     monotonic_start: float
+    co_subscribers: tuple["Attempt", ...] = ()
+
+    @property
+    def members(self) -> tuple["Attempt", ...]:
+        return (self, *self.co_subscribers)
+
+    def request_validators(self) -> Validators:
+        """Send the validators only when every member stored the same ones."""
+        if all(m.feed.validators == self.feed.validators for m in self.members):
+            return self.feed.validators
+        return Validators()
+
+
+_LOAD_MANY = _LOAD.replace("WHERE f.id = %(feed_id)s", "WHERE f.id = ANY(%(feed_ids)s)")
+
+
+def claim_co_subscribers(conn: Connection, attempt: Attempt) -> Attempt:
+    """Add the other due feeds of the attempt's URL to it (shared fetching)."""
+    with conn.transaction():
+        claims = dict(scheduler.claim_same_url(conn, attempt.feed.id, attempt.feed.url))
+        if not claims:
+            return attempt
+        rows = conn.execute(_LOAD_MANY, {"feed_ids": list(claims)}).fetchall()
+
+    members = tuple(
+        replace(
+            attempt, feed=_feed_from_row(row), token=claims[row["id"]], message_id=None
+        )
+        for row in rows
+    )
+    return replace(attempt, co_subscribers=members)
+
+
+def release_co_subscribers(conn: Connection, attempt: Attempt) -> None:
+    scheduler.release_claimed(conn, [m.feed.id for m in attempt.co_subscribers])
 
 
 def save_success(
     conn: Connection,
+    plans: list[tuple[Attempt, NextRun]],
+    fetched: FetchResult,
+    parsed: ParsedFeed | None,
+    *,
+    duration_ms: int,
+) -> list[int]:
+    """Store a successful refresh for every member; returns articles added each."""
+    added_per_member = []
+    with conn.transaction():
+        for attempt, next_run in plans:
+            added = _store_success(conn, attempt, fetched, parsed)
+            _finish(conn, attempt, next_run, duration_ms, fetched=fetched, added=added)
+            added_per_member.append(added)
+    return added_per_member
+
+
+def _store_success(
+    conn: Connection,
     attempt: Attempt,
     fetched: FetchResult,
     parsed: ParsedFeed | None,
-    next_run: NextRun,
-    *,
-    duration_ms: int,
 ) -> int:
-    """Store a successful refresh; returns the number of articles added."""
     feed = attempt.feed
-    with conn.transaction():
-        added = 0
-        if parsed is not None:
-            added = articles.insert_articles(
-                conn,
-                feed_id=feed.id,
-                user_id=feed.user_id,
-                entries=parsed.entries,
-                seen_at=fetched.started_at,
-            )
-        conn.execute(_SUCCESS, _success_params(feed, fetched, parsed))
-        if fetched.permanent_url and fetched.permanent_url != feed.url:
-            params = {"feed_id": feed.id, "user_id": feed.user_id}
-            conn.execute(_MOVE, {**params, "url": fetched.permanent_url})
-        _finish(conn, attempt, next_run, duration_ms, fetched=fetched, added=added)
+    added = 0
+    if parsed is not None:
+        added = articles.insert_articles(
+            conn,
+            feed_id=feed.id,
+            user_id=feed.user_id,
+            entries=parsed.entries,
+            seen_at=fetched.started_at,
+        )
+    conn.execute(_SUCCESS, _success_params(feed, fetched, parsed))
+    if fetched.permanent_url and fetched.permanent_url != feed.url:
+        params = {"feed_id": feed.id, "user_id": feed.user_id}
+        conn.execute(_MOVE, {**params, "url": fetched.permanent_url})
     return added
 
 
@@ -202,22 +253,22 @@ class Failure:
 
 def save_failure(
     conn: Connection,
-    attempt: Attempt,
+    plans: list[tuple[Attempt, NextRun]],
     failure: Failure,
-    next_run: NextRun,
     *,
     duration_ms: int,
 ) -> None:
-    """Store a failed refresh on its feed and schedule the next run."""
-    params = {
-        "feed_id": attempt.feed.id,
-        "fetched_at": attempt.started_at,
-        "error": failure.error,
-        "code": failure.code,
-    }
+    """Store a failed refresh on every member and schedule each next run."""
     with conn.transaction():
-        conn.execute(_FAILURE, params)
-        _finish(conn, attempt, next_run, duration_ms, failure=failure)
+        for attempt, next_run in plans:
+            params = {
+                "feed_id": attempt.feed.id,
+                "fetched_at": attempt.started_at,
+                "error": failure.error,
+                "code": failure.code,
+            }
+            conn.execute(_FAILURE, params)
+            _finish(conn, attempt, next_run, duration_ms, failure=failure)
 
 
 def _finish(

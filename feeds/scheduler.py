@@ -459,6 +459,43 @@ def defer_run(
     return False
 
 
+# Feeds of other users with the same URL that are due now join a running
+# refresh, so one request serves every subscriber of a URL per due time.
+_CLAIM_SAME_URL = """
+UPDATE feed_schedule s
+SET state = 'running', started_at = now(), run_token = s.token, message_id = NULL,
+    queued_at = NULL, updated_at = now()
+FROM feeds f
+WHERE f.id = s.feed_id AND f.url = %(url)s AND s.feed_id <> %(feed_id)s
+  AND s.state IN ('scheduled', 'queued') AND s.next_run_at <= now()
+  AND s.started_at IS NULL
+RETURNING s.feed_id, s.token
+"""
+
+_RELEASE_CLAIMED = """
+UPDATE feed_schedule
+SET state = 'scheduled', started_at = NULL, run_token = NULL, updated_at = now()
+WHERE feed_id = ANY(%(feed_ids)s) AND state = 'running' AND run_token = token
+"""
+
+
+def claim_same_url(
+    conn: Connection, feed_id: uuid.UUID, url: str
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Mark other due feeds of ``url`` running; returns their (feed_id, token).
+
+    Their queued messages, if any, then find the row running and are dropped.
+    """
+    rows = conn.execute(_CLAIM_SAME_URL, {"feed_id": feed_id, "url": url}).fetchall()
+    return [(row["feed_id"], row["token"]) for row in rows]
+
+
+def release_claimed(conn: Connection, feed_ids: list[uuid.UUID]) -> None:
+    """Hand claimed feeds back to the dispatcher, still due."""
+    if feed_ids:
+        conn.execute(_RELEASE_CLAIMED, {"feed_ids": feed_ids})
+
+
 # -- worker registry ------------------------------------------------------------
 
 _HEARTBEAT = """
