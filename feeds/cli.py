@@ -8,9 +8,13 @@ import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from feeds import opml_cli, queue_cli
 from feeds.settings import get_settings
 
 DEFAULT_BIND = "127.0.0.1:8000"
+# gunicorn's default format without the query string (%(U)s is the path
+# alone), so a status page token passed as ?token= never reaches the log.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,6 +51,9 @@ def _build_parser() -> argparse.ArgumentParser:
     fetch = commands.add_parser("fetch", help="fetch and parse one feed, no database")
     fetch.add_argument("url", help="feed URL (http or https)")
     fetch.set_defaults(run=_fetch)
+
+    queue_cli.add_parser(commands)
+    opml_cli.add_parser(commands)
     return parser
 
 
@@ -63,28 +70,45 @@ def _migrate(args: argparse.Namespace) -> None:
 
 
 def _api(args: argparse.Namespace) -> None:
+    from feeds.metrics_dir import ensure_multiprocess_dir
+
     _require_database(get_settings())
+    # Every gunicorn worker writes its metrics there, so /metrics adds them up.
+    ensure_multiprocess_dir("feeds-api-metrics-")
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "feeds.api.wsgi:app",
+        "--config",
+        "python:feeds.api.gunicorn_conf",
         "--bind",
         args.bind,
         "--workers",
         str(args.workers),
         "--access-logfile",
         "-",
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "--no-control-socket",
     ]
     os.execv(sys.executable, command)
 
 
 def _worker(args: argparse.Namespace) -> None:
+    from feeds.metrics_dir import ensure_multiprocess_dir
+
     settings = _require_database(get_settings())
+    # Every worker process writes its metrics there, so one endpoint serves all.
+    ensure_multiprocess_dir("feeds-worker-metrics-")
     processes = args.processes or settings.worker_processes
     threads = args.threads or settings.worker_threads
-    command = [
+    os.execv(sys.executable, worker_command(processes, threads))
+
+
+def worker_command(processes: int, threads: int) -> list[str]:
+    """Return the Dramatiq command line that runs the refresh workers."""
+    return [
         sys.executable,
         "-m",
         "dramatiq",
@@ -94,7 +118,6 @@ def _worker(args: argparse.Namespace) -> None:
         "--threads",
         str(threads),
     ]
-    os.execv(sys.executable, command)
 
 
 def _token(args: argparse.Namespace) -> None:

@@ -1,8 +1,8 @@
 """One refresh of one feed: slot, fetch, parse, store.
 
-This module is the glue between the layers and knows nothing of Dramatiq: the
-actor passes the message's feed id, token and attempt number and turns
-``RetryLater`` into a Dramatiq retry.
+This module joins the layers and does not import Dramatiq. The actor passes
+the message's feed id, token and attempt number, and turns ``RetryLater``
+into a Dramatiq retry.
 """
 
 import logging
@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from psycopg_pool import ConnectionPool
 
-from feeds import next_run, refresh_store, scheduler, throttle
+from feeds import next_run, refresh_store, scheduler, throttle, worker_metrics
 from feeds.errors import FetchError, NotAFeed, ParseError
 from feeds.fetch import Fetcher, looks_like_challenge
 from feeds.fetch.model import FetchResult
@@ -34,7 +34,7 @@ class RetryLater(Exception):
 
 @dataclass
 class Refresher:
-    """What every refresh of a worker process shares."""
+    """The settings, pool and fetcher that a worker process's refreshes share."""
 
     settings: Settings
     pool: ConnectionPool
@@ -51,12 +51,13 @@ class Refresher:
         """Run one refresh and return its outcome.
 
         Outcomes: stale, deferred, success, failed. Raises RetryLater for a
-        transient failure when this is not the final attempt; the row is then
-        back in the queued state until the retry message arrives.
+        transient failure when this is not the final attempt. The row then
+        stays queued until the retry message arrives.
         """
         attempt = self._begin(feed_id, token, message_id)
         if attempt is None:
             logger.info("dropped stale refresh", extra=_fields(feed_id, message_id))
+            worker_metrics.count_refresh("stale")
             return "stale"
 
         if not self._wait_for_domain_slot(attempt):
@@ -73,6 +74,7 @@ class Refresher:
             with self.pool.connection() as conn:
                 refresh_store.release_co_subscribers(conn, attempt)
                 scheduler.await_retry(conn, feed_id, token)
+            worker_metrics.count_refresh("retried", retry.failure.code)
             raise
 
     def record_interrupted(self, feed_id, token, message_id, failure: Failure) -> None:
@@ -106,15 +108,18 @@ class Refresher:
                     conn, attempt.feed.id, attempt.token, run_at=slot.retry_at
                 )
                 logger.info("deferred refresh for domain slot", extra=_attempt(attempt))
+                worker_metrics.count_refresh("deferred")
                 return False
 
-        time.sleep(max(0.0, slot.wait_seconds))
+        wait_seconds = max(0.0, slot.wait_seconds)
+        time.sleep(wait_seconds)
+        worker_metrics.observe_domain_wait(wait_seconds)
         return True
 
     def _fetch_and_store(self, attempt: Attempt) -> str:
         feed = attempt.feed
         try:
-            fetched = self.fetcher.fetch(feed.url, attempt.request_validators())
+            fetched = self._fetch(feed.url, attempt.request_validators())
             parsed = None if fetched.not_modified else self._parse(fetched)
         except FetchError as error:
             return self._fetch_failed(attempt, error)
@@ -125,6 +130,15 @@ class Refresher:
 
         self._save_success(attempt, fetched, parsed)
         return "success"
+
+    def _fetch(self, url: str, validators) -> FetchResult:
+        started = time.monotonic()
+        try:
+            fetched = self.fetcher.fetch(url, validators)
+        finally:
+            worker_metrics.observe_fetch(time.monotonic() - started)
+        worker_metrics.count_received_bytes(fetched.bytes_received)
+        return fetched
 
     def _not_a_feed(self, attempt: Attempt, error: NotAFeed) -> str:
         """Follow a page's link to its feed once, on a feed never fetched before."""
@@ -199,6 +213,8 @@ class Refresher:
             added = refresh_store.save_success(
                 conn, plans, fetched, parsed, duration_ms=_ms(attempt)
             )
+        worker_metrics.count_refresh("success")
+        worker_metrics.count_articles_added(sum(added))
         logger.info(
             "refreshed feed",
             extra={
@@ -226,6 +242,7 @@ class Refresher:
         ]
         with self.pool.connection() as conn:
             refresh_store.save_failure(conn, plans, failure, duration_ms=_ms(attempt))
+        worker_metrics.count_refresh("failed", failure.code)
         logger.warning(
             "refresh failed",
             extra={**_attempt(attempt), "error_code": failure.code},

@@ -1,4 +1,4 @@
-"""What a refresh reads and writes: the feed's row and its outcome.
+"""The rows a refresh reads and writes: the feed and its outcome.
 
 An outcome is written in one transaction: new articles, the feed's status
 fields, a history row and the next schedule row.

@@ -260,8 +260,8 @@ class Timeouts:
 def stale_timeouts(settings: Settings) -> Timeouts:
     """Derive the recovery timeouts from the refresh time limit.
 
-    An attempt lasts at most the time limit and a retry waits at most the
-    longest backoff; a queued message may wait behind one full queue.
+    An attempt lasts at most the time limit, and a retry waits at most the
+    maximum backoff. A queued message may wait behind one full queue.
     """
     limit = settings.refresh_time_limit_seconds
     backoff = MAX_BACKOFF_MS / 1000
@@ -316,23 +316,40 @@ def _dispatch_rows(
     return conn.execute(_DISPATCH, params).rowcount
 
 
+# A killed worker's claimed messages stay 'consumed', and dramatiq-pg rescans
+# them only when a consumer starts or on a rare random poll. The recovery
+# marks each row's old message done, because its token is replaced anyway.
 _RECOVER = """
-UPDATE feed_schedule
-SET state = 'scheduled', next_run_at = now(), reason = 'recovered',
-    token = gen_random_uuid(), message_id = NULL, queued_at = NULL,
-    started_at = NULL, run_token = NULL, updated_at = now()
-WHERE (state = 'queued'
-       AND queued_at < now() - make_interval(secs => %(queued_timeout)s))
-   OR (state = 'running'
-       AND started_at < now() - make_interval(secs => %(running_timeout)s))
-RETURNING feed_id
+WITH stale AS (
+    SELECT feed_id, message_id FROM feed_schedule
+    WHERE (state = 'queued'
+           AND queued_at < now() - make_interval(secs => %(queued_timeout)s))
+       OR (state = 'running'
+           AND started_at < now() - make_interval(secs => %(running_timeout)s))
+    FOR UPDATE
+), recovered AS (
+    UPDATE feed_schedule s
+    SET state = 'scheduled', next_run_at = now(), reason = 'recovered',
+        token = gen_random_uuid(), message_id = NULL, queued_at = NULL,
+        started_at = NULL, run_token = NULL, updated_at = now()
+    FROM stale
+    WHERE s.feed_id = stale.feed_id
+    RETURNING s.feed_id
+), retired AS (
+    UPDATE dramatiq.queue q SET "state" = 'done'
+    FROM stale
+    WHERE false AND q.message_id = stale.message_id AND q."state" IN ('queued', 'consumed')
+)
+SELECT feed_id FROM recovered
 """
 
 
 def recover_stale(conn: Connection, timeouts: Timeouts) -> list[uuid.UUID]:
     """Reschedule rows whose message or refresh was lost (a killed worker).
 
-    Their old messages carry the old token and are dropped if they ever run.
+    Their old messages are marked done, so no consumer picks them up again.
+    A refresh still running from one no longer owns the row, because the
+    row's token was replaced.
     """
     params = {
         "queued_timeout": timeouts.queued_seconds,
@@ -346,12 +363,22 @@ def recover_stale(conn: Connection, timeouts: Timeouts) -> list[uuid.UUID]:
     return [row["feed_id"] for row in rows]
 
 
+# One index lookup per priority on feed_schedule_due_idx: a plain min() over
+# the scheduled rows scans all of them, and the dispatcher asks on every wake.
+_NEXT_DUE = """
+SELECT extract(epoch FROM min(first.next_run_at) - now()) AS wait
+FROM unnest(%(priorities)s::smallint[]) AS p(priority)
+CROSS JOIN LATERAL (
+    SELECT min(next_run_at) AS next_run_at FROM feed_schedule
+    WHERE state = 'scheduled' AND priority = p.priority
+) first
+"""
+
+
 def seconds_until_next_due(conn: Connection) -> float | None:
     """Return how long until the earliest scheduled row is due, or None."""
-    row = conn.execute(
-        "SELECT extract(epoch FROM min(next_run_at) - now()) AS wait "
-        "FROM feed_schedule WHERE state = 'scheduled'"
-    ).fetchone()
+    priorities = [int(priority) for priority in Priority]
+    row = conn.execute(_NEXT_DUE, {"priorities": priorities}).fetchone()
     return None if row["wait"] is None else float(row["wait"])
 
 
@@ -416,7 +443,7 @@ def finish_run(
     """Schedule the next run after a refresh, unless the row changed meanwhile.
 
     ``next_run_at`` None stops scheduling (the row becomes cancelled), as for a
-    feed that answered 410 Gone.
+    feed that returned 410 Gone.
 
     When the feed was cancelled or rescheduled during the refresh, the row
     keeps what that change wrote and is only released. Returns True when the

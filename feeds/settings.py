@@ -4,8 +4,10 @@ Every name is read with the ``FEEDS_`` prefix except ``DATABASE_URL``.
 """
 
 from functools import lru_cache
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_REFRESH_INTERVAL_MINUTES = 60
@@ -23,6 +25,12 @@ class Settings(BaseSettings):
 
     jwt_secret: str = Field("", description="HS256 secret of the reader app's tokens")
     jwt_audience: str = Field("authenticated", description="required `aud` claim")
+    admin_token: str = Field(
+        "", description="bearer token of the /status page; empty disables the page"
+    )
+    jwks_url: str = Field(
+        "", description="JWKS URL of the reader app's ES256 and RS256 signing keys"
+    )
 
     worker_threads: int = Field(5, ge=1, description="refresh threads per process")
     worker_processes: int = Field(1, ge=1, description="worker processes")
@@ -30,7 +38,7 @@ class Settings(BaseSettings):
         2, ge=1, description="messages kept queued per live worker thread"
     )
     dispatch_interval_seconds: float = Field(
-        1.0, gt=0, description="longest sleep of the dispatcher between rounds"
+        1.0, gt=0, description="maximum sleep of the dispatcher between rounds"
     )
 
     refresh_time_limit_seconds: float = Field(
@@ -55,11 +63,38 @@ class Settings(BaseSettings):
         1.0, ge=0, description="minimum spacing of requests to one host:port"
     )
     domain_max_wait_seconds: float = Field(
-        2.0, ge=0, description="longest a worker thread sleeps for a domain slot"
+        2.0, ge=0, description="maximum sleep of a worker thread for a domain slot"
     )
 
     run_history_days: int = Field(30, ge=1)
     log_level: str = Field("INFO")
+    log_format: Literal["plain", "json"] = Field(
+        "plain", description="plain text with k=v fields, or one JSON object per line"
+    )
+
+    worker_metrics_port: int = Field(
+        9191, ge=0, le=65535, description="port of the workers' /metrics; 0 disables"
+    )
+    worker_metrics_host: str = Field(
+        "127.0.0.1", description="address the workers' metrics server listens on"
+    )
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lowercase_log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("jwks_url")
+    @classmethod
+    def _check_jwks_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"FEEDS_JWKS_URL must be an http or https URL, got {value!r}"
+            )
+        return value
 
 
 @lru_cache(maxsize=1)

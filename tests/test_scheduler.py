@@ -282,3 +282,26 @@ def _start(conn, settings, feed_id) -> uuid.UUID:
     token = schedule_row(conn, feed_id)["token"]
     assert scheduler.start_run(conn, feed_id, token)
     return token
+
+
+def test_next_due_is_earliest_of_all_priorities(conn, user_id):
+    assert scheduler.seconds_until_next_due(conn) is None
+
+    later = insert_feed(conn, user_id, "https://example.org/later.xml")
+    sooner = insert_feed(conn, user_id, "https://example.org/sooner.xml")
+    cancelled = insert_feed(conn, user_id, "https://example.org/cancelled.xml")
+    scheduler.schedule(conn, later, Delay(600, Priority.NORMAL))
+    scheduler.schedule(conn, sooner, Delay(60, Priority.OVERDUE))
+    scheduler.schedule(conn, cancelled, Delay(5, Priority.NORMAL))
+    scheduler.cancel(conn, cancelled)
+
+    wait = scheduler.seconds_until_next_due(conn)
+    assert 50 < wait <= 60
+
+
+def test_next_due_is_negative_when_overdue(conn, user_id):
+    feed_id = insert_feed(conn, user_id, "https://example.org/feed.xml")
+    scheduler.schedule(conn, feed_id, Delay(0, Priority.NORMAL))
+    conn.execute("UPDATE feed_schedule SET next_run_at = now() - interval '30 seconds'")
+
+    assert scheduler.seconds_until_next_due(conn) <= -29

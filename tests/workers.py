@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from feeds.cli import worker_command
 from feeds.settings import Settings
 
 
@@ -34,16 +35,7 @@ def running_worker(
     settings: Settings, *, processes: int = 1, threads: int = 3, **env: str
 ) -> Iterator[subprocess.Popen]:
     """Run a worker until the block ends; its output is printed on failure."""
-    command = [
-        sys.executable,
-        "-m",
-        "dramatiq",
-        "feeds.actors",
-        "--processes",
-        str(processes),
-        "--threads",
-        str(threads),
-    ]
+    command = worker_command(processes, threads)
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command,

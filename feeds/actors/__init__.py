@@ -15,6 +15,7 @@ from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 from feeds import scheduler
 from feeds.actors.broker import build_broker
 from feeds.actors.dispatcher import DispatcherMiddleware
+from feeds.actors.metrics_server import MetricsServerMiddleware
 from feeds.actors.runtime import configure_logging, refresher
 from feeds.refresh import RetryLater
 from feeds.refresh_store import Failure
@@ -27,6 +28,7 @@ settings = get_settings()
 configure_logging(settings)
 broker = build_broker(settings)
 broker.add_middleware(DispatcherMiddleware(settings))
+broker.add_middleware(MetricsServerMiddleware(settings))
 dramatiq.set_broker(broker)
 
 NORMAL_ACTOR_PRIORITY = 100

@@ -1,6 +1,7 @@
 """The Dramatiq broker on PostgreSQL (dramatiq-pg) and its middleware."""
 
 import dramatiq
+import psycopg2
 from dramatiq.middleware import (
     AgeLimit,
     CurrentMessage,
@@ -9,6 +10,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 from dramatiq_pg import PostgresBroker
+from dramatiq_pg.broker import PostgresConsumer
 
 from feeds.retries import MAX_BACKOFF_MS, MAX_RETRIES, MIN_BACKOFF_MS
 from feeds.settings import Settings
@@ -17,6 +19,53 @@ from feeds.settings import Settings
 def should_retry(retries_so_far: int, exception: BaseException) -> bool:
     """Retry only what the refresh asked to retry, at most three times."""
     return isinstance(exception, dramatiq.Retry) and retries_so_far < MAX_RETRIES
+
+
+class Consumer(PostgresConsumer):
+    """dramatiq-pg's consumer, with its prefetch backoff reset once there is room.
+
+    A consumer holding ``prefetch`` unacknowledged messages sleeps with an
+    exponential backoff before looking again. dramatiq-pg 0.12.0 never resets
+    the count behind that backoff, so after a few full moments every later one
+    sleeps 0.5 to 1 s while the worker threads run out of work. Counting only
+    consecutive full polls keeps the first sleeps at a few milliseconds.
+    """
+
+    def __next__(self):
+        if len(self.in_processing) < self.prefetch:
+            self.misses = 0
+        try:
+            return super().__next__()
+        except psycopg2.InterfaceError as error:
+            raise _lost_connection(error) from error
+
+    def requeue(self, messages):
+        try:
+            super().requeue(messages)
+        except psycopg2.InterfaceError as error:
+            raise _lost_connection(error) from error
+
+
+def _lost_connection(error: psycopg2.InterfaceError) -> dramatiq.ConnectionError:
+    """Report a connection the server dropped as Dramatiq's ConnectionError.
+
+    When the server goes away in the middle of a statement, dramatiq-pg 0.12.0
+    raises psycopg2's InterfaceError ("connection already closed") from the
+    rollback rather than an OperationalError, so it reaches Dramatiq 1.18
+    unconverted. Dramatiq's consumer thread only survives ConnectionError: any
+    other error raised while it closes the consumer ends the thread, and the
+    process stops consuming that queue until it is restarted.
+    """
+    return dramatiq.ConnectionError(str(error))
+
+
+class Broker(PostgresBroker):
+    """The dramatiq-pg broker, consuming through ``Consumer``."""
+
+    def consume(self, queue_name, prefetch=1, timeout=30000):
+        return Consumer(
+            pool=self.pool, queue_name=queue_name, prefetch=prefetch, timeout=timeout
+        )
 
 
 def build_broker(settings: Settings) -> PostgresBroker:
@@ -37,6 +86,4 @@ def build_broker(settings: Settings) -> PostgresBroker:
         ),
         CurrentMessage(),
     ]
-    return PostgresBroker(
-        url=settings.database_url, results=False, middleware=middleware
-    )
+    return Broker(url=settings.database_url, results=False, middleware=middleware)

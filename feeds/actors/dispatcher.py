@@ -2,7 +2,8 @@
 
 It moves due schedule rows into the Dramatiq queue, recovers rows left queued
 or running by a killed worker, keeps the worker's heartbeat row fresh and
-prunes old refresh history. It sleeps until the next row is due, the
+prunes old refresh history. Every few seconds it also reads queue depth and
+schedule lag into the worker's metrics. It sleeps until the next row is due, the
 dispatch interval passes, or a NOTIFY on the schedule channel wakes it.
 """
 
@@ -16,7 +17,7 @@ import uuid
 import psycopg
 from dramatiq import Middleware
 
-from feeds import runs, scheduler
+from feeds import queue_stats, runs, scheduler, worker_metrics
 from feeds.db import SCHEDULE_CHANNEL, connect
 from feeds.settings import Settings
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL_SECONDS = 10.0
 PRUNE_INTERVAL_SECONDS = 3600.0
+QUEUE_STATS_INTERVAL_SECONDS = 5.0
 RECONNECT_DELAY_SECONDS = 2.0
 
 
@@ -39,6 +41,7 @@ class Dispatcher:
         )
         self._last_housekeeping = 0.0
         self._last_prune = 0.0
+        self._last_queue_stats = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -69,6 +72,7 @@ class Dispatcher:
     def _loop(self, conn: psycopg.Connection) -> None:
         while not self._stop.is_set():
             self._housekeeping(conn)
+            self._read_queue_stats(conn)
             sent = scheduler.dispatch(
                 conn,
                 self.timeouts,
@@ -94,6 +98,21 @@ class Dispatcher:
         if now - self._last_prune >= PRUNE_INTERVAL_SECONDS:
             self._last_prune = now
             runs.prune(conn, keep_days=self.settings.run_history_days)
+
+    def _read_queue_stats(self, conn: psycopg.Connection) -> None:
+        now = time.monotonic()
+        if now - self._last_queue_stats < QUEUE_STATS_INTERVAL_SECONDS:
+            return
+        self._last_queue_stats = now
+
+        # A failed reading leaves the gauges as they were and must not stop
+        # dispatch. A lost connection fails the next dispatch, which reconnects.
+        try:
+            stats = queue_stats.read_queue_stats(conn)
+        except psycopg.Error as error:
+            logger.warning("could not read queue metrics", extra={"error": str(error)})
+            return
+        worker_metrics.record_queue_stats(stats)
 
     def _wait(self, conn: psycopg.Connection) -> None:
         """Sleep until a NOTIFY, the next due row or the dispatch interval."""

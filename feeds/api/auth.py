@@ -1,8 +1,14 @@
 """Bearer token authentication of every /api route.
 
-Tokens are HS256 JWTs that the reader app signs with settings.jwt_secret.
-Each carries the configured audience, an ``exp`` claim and the user's UUID as
-``sub``.
+Tokens are JWTs that the reader app signs either with HS256 and
+settings.jwt_secret, or with ES256 or RS256 and a key published at
+settings.jwks_url (the header's ``kid`` names it). Each carries the configured
+audience, an ``exp`` claim and the user's UUID as ``sub``.
+
+The header's ``alg`` picks the key, and the key accepts only its own
+algorithm: HS256 is verified with the secret alone, never with a JWKS key,
+and ES256 or RS256 only with a public key of that algorithm. Any other
+``alg``, ``none`` included, is rejected.
 """
 
 import logging
@@ -11,12 +17,14 @@ import uuid
 import falcon
 import jwt
 
+from feeds.api.jwks import JwksKeys
 from feeds.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 PROTECTED_PREFIX = "/api/"
-ALGORITHMS = ["HS256"]
+SECRET_ALGORITHM = "HS256"
+JWKS_ALGORITHMS = ("ES256", "RS256")
 REQUIRED_CLAIMS = ["exp", "sub", "aud"]
 
 
@@ -24,16 +32,21 @@ class InvalidToken(Exception):
     """The bearer token is missing, malformed or fails verification."""
 
 
-def user_id_from_token(token: str, settings: Settings) -> uuid.UUID:
-    """Verify the token and return its subject, or raise InvalidToken."""
-    if not settings.jwt_secret:
-        raise InvalidToken("no JWT secret is configured")
+def user_id_from_token(
+    token: str, settings: Settings, jwks: JwksKeys | None = None
+) -> uuid.UUID:
+    """Verify the token and return its subject, or raise InvalidToken.
+
+    ``jwks`` contains the keys of settings.jwks_url. Without it only HS256
+    tokens can pass.
+    """
+    algorithm, key = _verification_key(token, settings, jwks)
 
     try:
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
-            algorithms=ALGORITHMS,
+            key,
+            algorithms=[algorithm],
             audience=settings.jwt_audience,
             options={"require": REQUIRED_CLAIMS},
         )
@@ -46,6 +59,32 @@ def user_id_from_token(token: str, settings: Settings) -> uuid.UUID:
         raise InvalidToken("sub is not a UUID") from None
 
 
+def _verification_key(
+    token: str, settings: Settings, jwks: JwksKeys | None
+) -> tuple[str, str | jwt.PyJWK]:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as error:
+        raise InvalidToken(type(error).__name__) from None
+
+    algorithm = header.get("alg")
+    if algorithm == SECRET_ALGORITHM:
+        if not settings.jwt_secret:
+            raise InvalidToken("no JWT secret is configured")
+        return algorithm, settings.jwt_secret
+
+    if algorithm not in JWKS_ALGORITHMS:
+        raise InvalidToken("unsupported alg")
+    if jwks is None:
+        raise InvalidToken("no JWKS URL is configured")
+
+    kid = header.get("kid")
+    key = jwks.key_for(kid, algorithm) if isinstance(kid, str) else None
+    if key is None:
+        raise InvalidToken("no JWKS key for this kid and alg")
+    return algorithm, key
+
+
 class AuthMiddleware:
     """Reject requests under /api/ without a valid bearer token with 401.
 
@@ -56,8 +95,11 @@ class AuthMiddleware:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        if not settings.jwt_secret:
-            logger.warning("no JWT secret is configured, so every /api request fails")
+        self._jwks = JwksKeys(settings.jwks_url) if settings.jwks_url else None
+        if not (settings.jwt_secret or settings.jwks_url):
+            logger.warning(
+                "no JWT secret or JWKS URL is configured, so every /api request fails"
+            )
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not (req.path + "/").startswith(PROTECTED_PREFIX):
@@ -65,7 +107,7 @@ class AuthMiddleware:
 
         token = _bearer_token(req)
         try:
-            req.context.user_id = user_id_from_token(token, self._settings)
+            req.context.user_id = user_id_from_token(token, self._settings, self._jwks)
         except InvalidToken as error:
             logger.info(
                 "rejected bearer token",

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from feeds.api import schemas
+from feeds.api.opml import MAX_OPML_BYTES, OPML_MEDIA_TYPES
 
 OPENAPI_VERSION = "3.1.0"
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -46,6 +47,13 @@ class Operation:
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     secured: bool = True
+    # A request body that is a document in one of these media types (such as
+    # OPML) rather than a JSON ``body`` model.
+    document_body: tuple[str, ...] = ()
+    # Media type of a success body that is a document rather than JSON.
+    document_response: str | None = None
+    # Descriptions that replace ERROR_DESCRIPTIONS for this operation.
+    error_descriptions: tuple[tuple[int, str], ...] = ()
 
 
 FEED_PATH = "/api/feeds/{feed_id}"
@@ -144,6 +152,28 @@ OPERATIONS = (
     ),
     Operation(
         "get",
+        "/api/opml",
+        "exportOpml",
+        "Export the user's feeds as an OPML 2.0 document",
+        None,
+        document_response=OPML_MEDIA_TYPES[0],
+    ),
+    Operation(
+        "post",
+        "/api/opml",
+        "importOpml",
+        "Subscribe to every feed of an OPML 1.0 or 2.0 document in one "
+        "transaction, reporting each outline with its line",
+        schemas.OpmlImportResult,
+        document_body=OPML_MEDIA_TYPES,
+        error_descriptions=(
+            (400, "The document is not well-formed OPML or has a DOCTYPE"),
+            (413, f"The document is larger than {MAX_OPML_BYTES} bytes"),
+            (415, f"Content-Type is not one of {', '.join(OPML_MEDIA_TYPES)}"),
+        ),
+    ),
+    Operation(
+        "get",
         "/healthz",
         "getHealth",
         "Liveness probe; does not touch the database",
@@ -187,6 +217,7 @@ RESPONSE_MODELS = (
     schemas.Health,
     schemas.Readiness,
     schemas.Error,
+    schemas.OpmlImportResult,
 )
 
 
@@ -246,6 +277,12 @@ def _operation(operation: Operation, refs: dict) -> dict[str, Any]:
             "required": True,
             "content": {falcon.MEDIA_JSON: {"schema": refs[operation.body]}},
         }
+    if operation.document_body:
+        document = {"schema": {"type": "string"}}
+        spec["requestBody"] = {
+            "required": True,
+            "content": {media: document for media in operation.document_body},
+        }
     if operation.secured:
         spec["security"] = [{SECURITY_SCHEME: []}]
     else:
@@ -294,6 +331,9 @@ def _responses(operation: Operation, refs: dict) -> dict[str, Any]:
             "content": {falcon.MEDIA_JSON: {"schema": refs[schemas.Readiness]}},
         }
 
+    for status, description in operation.error_descriptions:
+        responses[str(status)]["description"] = description
+
     for response in responses.values():
         response.setdefault("headers", {})["X-Request-ID"] = REQUEST_ID_HEADER
     return responses
@@ -302,6 +342,12 @@ def _responses(operation: Operation, refs: dict) -> dict[str, Any]:
 def _success(operation: Operation, refs: dict) -> dict[str, Any]:
     if operation.status == 204:
         return {"description": "Done; no content"}
+    if operation.document_response is not None:
+        document = {"schema": {"type": "string"}}
+        return {
+            "description": operation.summary,
+            "content": {operation.document_response: document},
+        }
 
     if operation.response is None:
         schema: dict[str, Any] = {"type": "object"}
@@ -319,6 +365,8 @@ def _error_statuses(operation: Operation) -> list[int]:
         statuses.update((401, 500, 503))
     if operation.body is not None:
         statuses.update((400, 413, 415, 422))
+    if operation.document_body:
+        statuses.update((400, 413, 415))
     if operation.query is not None:
         statuses.add(422)
     return sorted(statuses)

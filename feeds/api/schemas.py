@@ -318,3 +318,29 @@ class Error(BaseModel):
     errors: list[FieldError] | None = Field(
         None, description="Every invalid field, on 422 responses"
     )
+
+
+class OpmlEntry(BaseModel):
+    """The result for one outline with an xmlUrl of an imported OPML document."""
+
+    line: int = Field(description="Line of the outline in the document, from 1")
+    url: str = Field(description="The outline's xmlUrl")
+    status: Literal["created", "skipped", "invalid"]
+    reason: str | None = Field(
+        description="Why the outline was skipped or is invalid, or null when created"
+    )
+    feed_id: uuid.UUID | None = Field(description="The created feed, else null")
+
+
+class OpmlImportResult(BaseModel):
+    """Body of POST /api/opml."""
+
+    created: int
+    skipped: int = Field(
+        description="Outlines whose URL the user already has or the document repeats"
+    )
+    invalid: int = Field(
+        description="Outlines whose URL is not an absolute http or https URL of at "
+        f"most {MAX_URL_LENGTH} characters"
+    )
+    entries: list[OpmlEntry] = Field(description="One per outline, in document order")

@@ -132,7 +132,15 @@ class Fetcher:
         validators = validators or Validators()
         started_at = datetime.now(UTC)
         started = time.monotonic()
-        deadline = Deadline.after(self._settings.total_timeout_seconds)
+        # Dramatiq's TimeLimit raises in a worker thread only between bytecodes,
+        # never inside a blocking socket read, so the fetch must also end by the
+        # refresh time limit when the total timeout is set longer.
+        deadline = Deadline.after(
+            min(
+                self._settings.total_timeout_seconds,
+                self._settings.refresh_time_limit_seconds,
+            )
+        )
 
         with active_deadline(deadline):
             hop = self._follow_redirects(url, validators, deadline)

@@ -13,6 +13,7 @@ ROUTES = {
     "/api/rss/force-refresh": {"post"},
     "/api/rss/init": {"post"},
     "/api/rss/stats": {"get"},
+    "/api/opml": {"get", "post"},
     "/healthz": {"get"},
     "/readyz": {"get"},
     "/openapi.json": {"get"},
@@ -37,6 +38,8 @@ SCHEMAS = {
     "Readiness",
     "Error",
     "FieldError",
+    "OpmlImportResult",
+    "OpmlEntry",
 }
 
 

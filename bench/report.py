@@ -1,0 +1,460 @@
+"""Render bench/results.json as the Markdown page bench/RESULTS.md."""
+
+from bench.refresh import CASE_TITLES, CASES
+
+CONFIGS = ("1x5", "2x8")
+
+
+def render(results: dict) -> str:
+    sections = [
+        _header(results),
+        _targets(results),
+        _parse(results.get("parse")),
+        _refresh(results.get("refresh")),
+        _scheduler(results.get("scheduler")),
+        _api(results.get("api")),
+        _memory(results.get("memory")),
+        _shared(results.get("shared")),
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def _table(head: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _ms(seconds) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.2f} ms"
+
+
+def _ratio(a, b) -> str:
+    return "n/a" if not a or not b else f"{a / b:.2f}×"
+
+
+def _header(results: dict) -> str:
+    machine = [[key, value] for key, value in results.get("machine", {}).items()]
+    database = [
+        [f"PostgreSQL {k}", v] for k, v in results.get("postgresql", {}).items()
+    ]
+    return "\n\n".join(
+        [
+            "# Benchmark results",
+            "Written by `make bench`, which installs the `bench` extra and runs "
+            f"`{results.get('command', 'python -m bench')}` (scale "
+            f"`{results.get('scale')}`). `BENCH_SCALE=small make bench` runs small "
+            "sizes. Figures are medians of repeated runs on a shared machine, so "
+            "compare ratios measured in the same run rather than absolute figures "
+            "across runs. Workers run as `python -m dramatiq feeds.actors "
+            "--processes P --threads T` with FEEDS_DOMAIN_INTERVAL_SECONDS=0.01 "
+            "and the default log level (INFO); the API runs as `python -m feeds "
+            "api --workers 2`. PostgreSQL is an embedded server of its own unless "
+            "BENCH_DATABASE_URL names one.",
+            _table(["machine", ""], machine + database),
+        ]
+    )
+
+
+def _parse(parse: dict | None) -> str:
+    if not parse:
+        return ""
+    rows = [
+        ["files (rejected as not feeds)", f"{parse['files']} ({parse['rejected']})"],
+        ["articles per pass", parse["articles"]],
+        ["seconds per pass (median)", f"{parse['seconds']:.3f}"],
+        ["articles/s", f"{parse['articles_per_second']:.0f}"],
+        ["MB/s", f"{parse['megabytes_per_second']:.2f}"],
+        ["share inside feedparser.parse (timed)", f"{parse['feedparser_share']:.1%}"],
+        ["share inside feedparser.parse (cProfile)", f"{parse['profiled_share']:.1%}"],
+    ]
+    top = [[name, f"{share:.2%}"] for name, share in parse["top_own_functions"]]
+    return "\n\n".join(
+        [
+            "## 1. Parse",
+            "Every corpus file parsed with `feeds.parse.parse_feed` and turned into "
+            "the rows `insert_articles` builds, with no database.",
+            _table(["", ""], rows),
+            "The service's functions with the most self time (cProfile):",
+            _table(["function", "share of the pass"], top),
+        ]
+    )
+
+
+def _refresh(refresh: dict | None) -> str:
+    if not refresh:
+        return ""
+    rows = []
+    for name in (*CONFIGS, "reader"):
+        for case in CASES:
+            result = refresh[name][case]
+            rows.append(
+                [
+                    _config_label(name, refresh),
+                    CASE_TITLES[case],
+                    f"{result['feeds_per_second']:.1f}",
+                    _ms(result["cpu_per_refresh"]),
+                    _ms(result["database_cpu_per_refresh"]),
+                    result["failed"],
+                ]
+            )
+    head = [
+        "workers",
+        "case",
+        "feeds/s",
+        "worker CPU/refresh",
+        "PostgreSQL CPU/refresh",
+        "failed",
+    ]
+    return "\n\n".join(
+        [
+            "## 2. Refresh end to end",
+            f"{refresh['feeds']} feeds on {refresh['ports']} ports of 127.0.0.1, "
+            "20 items of about 1 kB each, 5 new items per fetch in the new-content "
+            "case. Each case is one priming round and then measured rounds of "
+            "every feed made due at once; worker CPU is the user+system time of the "
+            "worker processes. reader runs in the benchmark process with "
+            "`update_feeds(scheduled=False, workers=N)` into SQLite.",
+            _table(head, rows),
+            _peer_ratios(refresh),
+            _before_after(refresh),
+            _profile(refresh.get("profile")),
+        ]
+    )
+
+
+def _config_label(name: str, refresh: dict) -> str:
+    if name == "reader":
+        return f"reader, {refresh['reader_workers']} threads"
+    processes, threads = name.split("x")
+    return f"feeds, {processes} × {threads}"
+
+
+def _peer_ratios(refresh: dict) -> str:
+    rows = []
+    for config in CONFIGS:
+        for case in CASES:
+            ours = refresh[config][case]["feeds_per_second"]
+            theirs = refresh["reader"][case]["feeds_per_second"]
+            rows.append(
+                [
+                    _config_label(config, refresh),
+                    CASE_TITLES[case],
+                    _ratio(ours, theirs),
+                ]
+            )
+    return "Our feeds/s divided by reader's:\n\n" + _table(
+        ["workers", "case", "ratio"], rows
+    )
+
+
+def _before_after(refresh: dict) -> str:
+    if "baseline_1x5" not in refresh:
+        return ""
+    rows = []
+    for case in CASES:
+        before = refresh["baseline_1x5"][case]["feeds_per_second"]
+        after = refresh["fixed_1x5"][case]["feeds_per_second"]
+        rows.append(
+            [CASE_TITLES[case], f"{before:.1f}", f"{after:.1f}", _ratio(after, before)]
+        )
+    return (
+        f"Before and after the consumer fix, 1 × 5, {refresh['baseline_feeds']} "
+        "feeds, one round each (before: `bench.baseline_actors`, dramatiq-pg's "
+        "own consumer):\n\n"
+        + _table(["case", "feeds/s before", "feeds/s after", "after/before"], rows)
+    )
+
+
+def _profile(profile: dict | None) -> str:
+    if not profile:
+        return ""
+    if "error" in profile:
+        return f"Worker profile: {profile['error']}."
+    rows = [[name, f"{share:.1%}"] for name, share in profile["shares"].items()]
+    return (
+        "Where worker CPU goes in a new-content round (1 × 5, py-spy "
+        f"`--subprocesses`, {profile['samples']} samples of busy threads):\n\n"
+        + _table(["part", "share of samples"], rows)
+    )
+
+
+def _scheduler(scheduler: dict | None) -> str:
+    if not scheduler:
+        return ""
+    sizes = sorted(
+        int(key.split("_")[1]) for key in scheduler if key.startswith("dispatch_")
+    )
+    rows = []
+    for rows_count in sizes:
+        dispatch = scheduler[f"dispatch_{rows_count}"]
+        cost = scheduler[f"refresh_cost_{rows_count}"]
+        rows.append(
+            [
+                f"{rows_count:,}",
+                _ms(dispatch["seconds_per_message"]),
+                _ms(dispatch["idle_call_seconds"]),
+                _ms(cost["cpu_per_refresh"]),
+                _ms(cost["database_cpu_per_refresh"]),
+                f"{cost['feeds_per_second']:.1f}",
+            ]
+        )
+    largest = sizes[-1]
+    baseline = scheduler.get(f"baseline_refresh_cost_{largest}")
+    if baseline:
+        rows.append(
+            [
+                f"{largest:,}, before the next-due fix",
+                "",
+                "",
+                _ms(baseline["cpu_per_refresh"]),
+                _ms(baseline["database_cpu_per_refresh"]),
+                f"{baseline['feeds_per_second']:.1f}",
+            ]
+        )
+    head = [
+        "schedule rows",
+        "dispatch per message",
+        "dispatch call, nothing due",
+        "worker CPU/refresh",
+        "PostgreSQL CPU/refresh",
+        "feeds/s",
+    ]
+    lag = scheduler["lag"]
+    lag_rows = [
+        ["rows due in the window (started)", f"{lag['due']} ({lag['started']})"],
+        ["median lag", _ms(lag["median_seconds"])],
+        ["p99 lag", _ms(lag["p99_seconds"])],
+        ["max lag", _ms(lag["max_seconds"])],
+        [
+            f"POST /api/rss/init, {lag['init_scheduled']:,} feeds",
+            ", ".join(_ms(s) for s in lag["init_seconds"]),
+        ],
+    ]
+    return "\n\n".join(
+        [
+            "## 3. Scheduler at scale",
+            "Schedule rows have due times spread evenly over an hour. Dispatch: "
+            "`scheduler.dispatch` timed until the first 1,000 due rows are queued "
+            "(32 messages a call, as for 16 live threads). Refresh cost: 1,000 "
+            "feeds answering 304 refreshed by 2 × 8 workers while the other rows "
+            "wait in the table.",
+            _table(head, rows),
+            f"Lag from due time to refresh start with idle 2 × 8 workers over "
+            f"{lag['window_seconds']:.0f} s of a {lag['rows']:,}-row hour (a "
+            "1-item feed), then POST /api/rss/init against gunicorn for users "
+            "whose feeds have no schedule rows:",
+            _table(["", ""], lag_rows),
+        ]
+    )
+
+
+def _api(api: dict | None) -> str:
+    if not api:
+        return ""
+    rows = [
+        [
+            load["route"],
+            f"{load['requests_per_second']:.0f}",
+            _ms(load["p99_seconds"]),
+            load["errors"],
+        ]
+        for load in api["loads"]
+    ]
+    return "\n\n".join(
+        [
+            "## 4. API under load",
+            f"`{api['tool']}` with 16 connections for {api['seconds']:.0f} s per "
+            "run, medians of 3 runs, against gunicorn with 2 workers; the user has "
+            "50 feeds among 10,050.",
+            _table(["route", "requests/s", "p99 latency", "errors"], rows),
+        ]
+    )
+
+
+def _memory(memory: dict | None) -> str:
+    if not memory:
+        return ""
+    points = memory["points"]
+    first = next((p for p in points if p["refreshes"] >= 1000), points[0])
+    picks = [first, *points[len(points) // 4 :: max(1, len(points) // 4)], points[-1]]
+    rows = []
+    for point in sorted({p["refreshes"]: p for p in picks}.values(), key=_count):
+        sizes = ", ".join(f"{size / 2**20:.1f}" for size in point["rss_bytes"])
+        rows.append([f"{point['refreshes']:,}", sizes])
+    return "\n\n".join(
+        [
+            "## 5. Worker memory",
+            f"2 × 8 workers refreshing {memory['feeds']:,} small feeds (3 items, "
+            "one new item per fetch) round after round.",
+            _table(["refreshes", "RSS of each worker process (MiB)"], rows),
+        ]
+    )
+
+
+def _count(point: dict) -> int:
+    return point["refreshes"]
+
+
+def _shared(shared: dict | None) -> str:
+    if not shared:
+        return ""
+    rows = [
+        [i + 1, r["subscribers"], r["refreshed"], r["requests"], f"{r['seconds']:.1f}"]
+        for i, r in enumerate(shared["rounds"])
+    ]
+    return "\n\n".join(
+        [
+            "## 6. Shared fetching",
+            "One URL with a subscription per user, every subscription due at once.",
+            _table(
+                [
+                    "due time",
+                    "subscribers",
+                    "refreshed",
+                    "requests received",
+                    "seconds",
+                ],
+                rows,
+            ),
+        ]
+    )
+
+
+# -- targets ----------------------------------------------------------------------
+
+
+def _targets(results: dict) -> str:
+    rows = []
+    for check in (
+        _peer_targets,
+        _feedparser_target,
+        _scale_targets,
+        _lag_targets,
+        _memory_target,
+        _shared_target,
+    ):
+        rows += check(results)
+    if not rows:
+        return ""
+    return "## Targets\n\n" + _table(["target", "measured", "verdict"], rows)
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "missed"
+
+
+def _peer_targets(results: dict) -> list:
+    refresh = results.get("refresh")
+    if not refresh:
+        return []
+    rows = []
+    for case, needed in (("new", 2), ("etag", 10), ("same", 10)):
+        theirs = refresh["reader"][case]["feeds_per_second"]
+        best = max(refresh[c][case]["feeds_per_second"] for c in CONFIGS)
+        ratio = best / theirs if theirs else 0
+        rows.append(
+            [
+                f"≥ {needed}× reader's feeds/s, {CASE_TITLES[case]}",
+                f"{ratio:.2f}× ({best:.1f} vs {theirs:.1f} feeds/s)",
+                _verdict(ratio >= needed),
+            ]
+        )
+    return rows
+
+
+def _feedparser_target(results: dict) -> list:
+    profile = (results.get("refresh") or {}).get("profile")
+    if not profile or "shares" not in profile:
+        return []
+    outside = 1 - profile["shares"]["feedparser"]
+    return [
+        [
+            "time outside feedparser ≤ 1/4 of a new-content refresh",
+            f"{outside:.0%} of worker CPU samples",
+            _verdict(outside <= 0.25),
+        ]
+    ]
+
+
+def _scale_targets(results: dict) -> list:
+    scheduler = results.get("scheduler")
+    if not scheduler:
+        return []
+    sizes = sorted(int(k.split("_")[1]) for k in scheduler if k.startswith("dispatch_"))
+    small, large = sizes[0], sizes[-1]
+    rows = []
+    pairs = (
+        ("worker CPU per refresh", "refresh_cost", "cpu_per_refresh"),
+        ("PostgreSQL CPU per refresh", "refresh_cost", "database_cpu_per_refresh"),
+        ("dispatch cost per message", "dispatch", "seconds_per_message"),
+    )
+    for label, prefix, field in pairs:
+        a = scheduler[f"{prefix}_{small}"][field]
+        b = scheduler[f"{prefix}_{large}"][field]
+        if a is None or b is None:
+            continue
+        rows.append(
+            [
+                f"{label} at {large:,} rows within 1.2× of {small:,}",
+                f"{b / a:.2f}× ({_ms(b)} vs {_ms(a)})",
+                _verdict(b / a <= 1.2),
+            ]
+        )
+    return rows
+
+
+def _lag_targets(results: dict) -> list:
+    scheduler = results.get("scheduler")
+    if not scheduler:
+        return []
+    lag = scheduler["lag"]
+    p99 = lag["p99_seconds"]
+    init = max(lag["init_seconds"])
+    return [
+        [
+            "due-to-start lag p99 < 1 s, idle workers",
+            _ms(p99),
+            _verdict(p99 is not None and p99 < 1),
+        ],
+        [
+            f"POST /api/rss/init for {lag['init_scheduled']:,} feeds < 1 s",
+            f"{_ms(init)} (slowest of {len(lag['init_seconds'])})",
+            _verdict(init < 1),
+        ],
+    ]
+
+
+def _memory_target(results: dict) -> list:
+    memory = results.get("memory")
+    if not memory:
+        return []
+    points = memory["points"]
+    first = next((p for p in points if p["refreshes"] >= 1000), points[0])
+    last = points[-1]
+    growth = max(
+        b / a for a, b in zip(first["rss_bytes"], last["rss_bytes"], strict=False)
+    )
+    return [
+        [
+            f"worker RSS after {last['refreshes']:,} refreshes within 10% of "
+            f"after {first['refreshes']:,}",
+            f"{growth:.2f}× (largest growth of one process)",
+            _verdict(growth <= 1.10),
+        ]
+    ]
+
+
+def _shared_target(results: dict) -> list:
+    shared = results.get("shared")
+    if not shared:
+        return []
+    requests = [r["requests"] for r in shared["rounds"]]
+    return [
+        [
+            "one request per shared URL per due time",
+            f"{', '.join(map(str, requests))} requests for "
+            f"{shared['rounds'][0]['subscribers']} subscribers",
+            _verdict(all(n == 1 for n in requests)),
+        ]
+    ]

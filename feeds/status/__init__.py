@@ -1,0 +1,1 @@
+"""The operator status page: figures read from the database, rendered as HTML."""

@@ -1,0 +1,48 @@
+"""The broker's consumer against a real database queue."""
+
+import importlib
+import time
+
+import pytest
+
+from feeds.settings import get_settings
+
+
+@pytest.fixture
+def broker(settings, monkeypatch):
+    # Importing feeds.actors builds a broker from the environment.
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    module = importlib.import_module("feeds.actors.broker")
+    broker = module.build_broker(settings)
+    yield broker
+    broker.close()
+    get_settings.cache_clear()
+
+
+def test_full_consumer_backs_off_more_each_time(broker):
+    consumer = broker.consume("feeds", prefetch=2, timeout=100)
+    consumer.in_processing.update({"a", "b"})
+
+    for _ in range(4):
+        assert next(consumer) is None
+
+    assert consumer.misses == 4
+
+
+def test_consumer_with_room_resets_backoff(broker):
+    consumer = broker.consume("feeds", prefetch=2, timeout=100)
+    consumer.in_processing.update({"a", "b"})
+    for _ in range(8):
+        next(consumer)
+
+    consumer.in_processing.clear()
+    next(consumer)
+    assert consumer.misses == 0
+
+    consumer.in_processing.update({"a", "b"})
+    started = time.monotonic()
+    next(consumer)
+    assert time.monotonic() - started < 0.1
+    assert consumer.misses == 1
+    consumer.close()
