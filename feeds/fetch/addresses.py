@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -236,11 +237,21 @@ def _parse_ipv4_number(part: str) -> int | None:
         return None
 
 
+# getaddrinfo(3) takes no timeout, so lookups run on a small thread pool and
+# the caller stops waiting after DNS_TIMEOUT_SECONDS. A stuck lookup keeps its
+# pool thread until the resolver gives up; later lookups queue behind it and
+# time out the same way, so a fetch is never held past this bound.
+DNS_TIMEOUT_SECONDS = 5.0
+_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="feeds-dns")
+
+
 def resolve_host(host: str, port: int) -> list[str]:
-    """Resolve ``host`` with getaddrinfo(3) and return its distinct addresses."""
-    # NOTE: getaddrinfo(3) takes no timeout, so a slow DNS server can hold a
-    # fetch past its total time limit.
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    """Resolve ``host`` with getaddrinfo(3) and return its distinct addresses.
+
+    Raises TimeoutError when the lookup takes longer than DNS_TIMEOUT_SECONDS.
+    """
+    lookup = _DNS_POOL.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    infos = lookup.result(timeout=DNS_TIMEOUT_SECONDS)
     addresses = [info[4][0] for info in infos]
     return list(dict.fromkeys(addresses))
 
