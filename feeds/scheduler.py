@@ -338,7 +338,7 @@ WITH stale AS (
 ), retired AS (
     UPDATE dramatiq.queue q SET "state" = 'done'
     FROM stale
-    WHERE false AND q.message_id = stale.message_id AND q."state" IN ('queued', 'consumed')
+    WHERE q.message_id = stale.message_id AND q."state" IN ('queued', 'consumed')
 )
 SELECT feed_id FROM recovered
 """
@@ -364,7 +364,8 @@ def recover_stale(conn: Connection, timeouts: Timeouts) -> list[uuid.UUID]:
 
 
 # One index lookup per priority on feed_schedule_due_idx: a plain min() over
-# the scheduled rows scans all of them, and the dispatcher asks on every wake.
+# the scheduled rows scans all of them, and the dispatcher runs this query
+# every time it wakes.
 _NEXT_DUE = """
 SELECT extract(epoch FROM min(first.next_run_at) - now()) AS wait
 FROM unnest(%(priorities)s::smallint[]) AS p(priority)

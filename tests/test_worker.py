@@ -176,7 +176,9 @@ def test_time_limit_marks_failed_and_reschedules(conn, settings, feed_server, us
         FEEDS_READ_TIMEOUT_SECONDS="20",
         FEEDS_TOTAL_TIMEOUT_SECONDS="20",
     ):
-        wait_for(lambda: feed_status(conn, feed_id)["last_fetch_status"])
+        # The fetch ends at the time limit and a timeout is retried three times,
+        # 2, 4 and 8 s apart, so the feed fails after about 22 s.
+        wait_for(lambda: feed_status(conn, feed_id)["last_fetch_status"], timeout=60)
 
     status = feed_status(conn, feed_id)
     assert status["last_fetch_status"] == "failed"

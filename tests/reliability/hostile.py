@@ -14,7 +14,7 @@ from tests.reliability.support import RSS_TYPE
 
 MIB = 1024 * 1024
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
-# Stored text must never contain this: it is only served to XXE targets.
+# Only the XXE targets serve this text, so no stored text may contain it.
 PROBE_SECRET = "probe-secret-7f3a"
 
 
@@ -34,7 +34,7 @@ def rss_text(body: str, *, doctype: str = "") -> bytes:
 
 
 def billion_laughs() -> bytes:
-    """Ten levels of entities, each ten of the one below: 10^9 "lol" if expanded."""
+    """Build ten levels of entities of ten copies each, 10^9 "lol" when expanded."""
     declarations = ['<!ENTITY lol0 "lol">']
     for level in range(1, 10):
         value = f"&lol{level - 1};" * 10
@@ -51,7 +51,7 @@ def external_file_entity() -> bytes:
 
 
 def external_http_entities(probe_url: str) -> bytes:
-    """An external DTD, a parameter entity and a general entity on ``probe_url``."""
+    """Reference an external DTD, a parameter and a general entity on ``probe_url``."""
     doctype = (
         f'<!DOCTYPE rss SYSTEM "{probe_url}/dtd" ['
         f'<!ENTITY % remote SYSTEM "{probe_url}/parameter"> %remote; '
@@ -94,7 +94,7 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 def endless_body(max_chunks: int = 200_000) -> Iterator[bytes]:
-    """Send an RSS head and then items in 64 KiB chunks, up to ~13 GB."""
+    """Yield an RSS head, then items in 64 KiB chunks, at most about 13 GB."""
     yield rss_text("")[: -len("</channel></rss>")]
     chunk = rss_item("x", "http://127.0.0.1/endless/x").encode() * 700
     for _ in range(max_chunks):
@@ -102,7 +102,7 @@ def endless_body(max_chunks: int = 200_000) -> Iterator[bytes]:
 
 
 def trickle(max_bytes: int = 60) -> Iterator[bytes]:
-    """Send one byte a second, at most ``max_bytes`` of them."""
+    """Yield one byte a second, at most ``max_bytes`` of them."""
     for byte in rss_text("")[:max_bytes]:
         yield bytes([byte])
         time.sleep(1.0)
@@ -123,7 +123,7 @@ def fixed(response: Response) -> Handler:
 
 
 def short_content_length() -> Response:
-    """Two items, with a Content-Length that ends after the first."""
+    """Return two items with a Content-Length that ends after the first."""
     first = rss_item("kept", "http://127.0.0.1/short/1")
     second = rss_item("beyond the length", "http://127.0.0.1/short/2")
     body = rss_text(first + second)
@@ -133,7 +133,7 @@ def short_content_length() -> Response:
 
 
 def long_content_length() -> Response:
-    """A body 1000 bytes shorter than its Content-Length, then a closed connection."""
+    """Return a body 1000 bytes short of its Content-Length, then close."""
     body = rss_text(rss_item("cut", "http://127.0.0.1/long/1"))
     headers = {
         "Content-Type": RSS_TYPE,
@@ -157,7 +157,7 @@ def deep_nesting(levels: int = 100_000) -> bytes:
 
 
 def invalid_utf8() -> bytes:
-    """Declared UTF-8 with stray, overlong, surrogate, truncated and NUL bytes."""
+    """Build a UTF-8 document with stray, overlong, surrogate, cut and NUL bytes."""
     bad = b"\xff\xfe \xc0\xaf \xed\xa0\x80 \xe2\x82 \x00 \x80"
     return (
         XML_DECLARATION.encode()

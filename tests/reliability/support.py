@@ -26,7 +26,7 @@ from tests.api.helpers import free_port
 from tests.feedserver import RecordedRequest, Response
 from tests.workers import stop, wait_for, worker_env
 
-# Names a folder; each test writes its figures there as NAME.json.
+# The folder where each test writes its figures as NAME.json.
 REPORT_ENV = "FEEDS_RELIABILITY_REPORT"
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -55,7 +55,7 @@ def write_report(name: str, figures: dict) -> None:
 
 
 def rss_document(title: str, items: list[tuple[str, str]]) -> bytes:
-    """Build an RSS 2.0 document; each item is (title, link)."""
+    """Build an RSS 2.0 document from (title, link) pairs."""
     entries = "".join(
         f"<item><title>{item_title}</title><link>{link}</link>"
         f"<guid>{link}</guid></item>"
@@ -207,7 +207,7 @@ def memory_kib(pid: int) -> dict[str, int]:
 
 
 def reset_peak_memory(pid: int) -> bool:
-    """Reset VmHWM to the current VmRSS; returns False where Linux forbids it."""
+    """Reset VmHWM to the current VmRSS, or return False where Linux forbids it."""
     try:
         Path(f"/proc/{pid}/clear_refs").write_text("5")
     except OSError:
@@ -231,7 +231,7 @@ def group_memory(group_id: int) -> dict[int, dict[str, int]]:
 
 @contextmanager
 def running_api(settings: Settings, *, workers: int = 2) -> Iterator[str]:
-    """Serve the API under gunicorn on a loopback port; yields its base URL."""
+    """Serve the API under gunicorn on a loopback port and yield its base URL."""
     port = free_port()
     command = [
         sys.executable,

@@ -1,4 +1,4 @@
-"""A refresh that outlasts the refresh time limit on a server that never answers.
+"""A refresh that outlasts the refresh time limit on a server that never responds.
 
 The HTTP timeouts are set far above the time limit, so only the time limit
 can end the refresh. With one worker thread, a second feed refreshes only once
@@ -18,7 +18,7 @@ from tests.scheduling import feed_row, insert_feed, runs_of, schedule_row
 from tests.workers import running_worker, wait_for
 
 TIME_LIMIT_SECONDS = 2
-# The server holds the request this long at most; the test ends it sooner.
+# The server keeps the request open this long at most. The test ends it sooner.
 HANG_SECONDS = 120
 WORKER_ENV = {
     "FEEDS_REFRESH_TIME_LIMIT_SECONDS": str(TIME_LIMIT_SECONDS),

@@ -2,8 +2,9 @@
 
 The refresh time limit and the stale margin are small in the worker and in the
 test's settings, so rows left running by the killed worker are recovered
-within seconds. A new worker must then refresh every feed exactly once more
-where needed, and never two refreshes of one feed at a time.
+within seconds. A new worker must then refresh every feed, the interrupted
+ones again, and never run two refreshes of one feed at a time. The second test
+kills one of two workers and leaves the other to take over.
 """
 
 import time
@@ -58,16 +59,12 @@ def recovery_settings(settings):
 
 
 def add_slow_feeds(conn, feed_server, user_id) -> dict:
-    """Serve FEED_COUNT slow feeds; returns {feed_id: route}."""
+    """Serve FEED_COUNT slow feeds and return {feed_id: route}."""
     routes = {}
     for index in range(FEED_COUNT):
         item = (f"item {index}", f"http://127.0.0.1/kill/{index}/1")
-        route = TimedRoute(
-            lambda number, index=index, item=item: rss_document(
-                f"feed {index}", [item]
-            ),
-            delay=SERVE_DELAY_SECONDS,
-        )
+        body = rss_document(f"feed {index}", [item])
+        route = TimedRoute(lambda number, body=body: body, SERVE_DELAY_SECONDS)
         url = feed_server.route(f"/kill/{index}.xml", route)
         routes[insert_feed(conn, user_id, url)] = route
     return routes
@@ -106,12 +103,8 @@ def test_killed_worker_recovers(recovery_settings, conn, feed_server, user_id):
     schedule_now(conn, routes)
 
     with running_worker(settings, threads=WORKER_THREADS, **WORKER_ENV) as first:
-        wait_for(
-            lambda: sum(route.in_flight for route in routes.values()) >= 2,
-            timeout=60,
-            interval=0.05,
-        )
-        in_flight = sum(route.in_flight for route in routes.values())
+        wait_for(lambda: in_flight(routes) >= 2, timeout=60, interval=0.05)
+        requests_in_flight = in_flight(routes)
         kill_group(first)
         killed = time.monotonic()
     killed_at = database_now(conn)
@@ -144,7 +137,7 @@ def test_killed_worker_recovers(recovery_settings, conn, feed_server, user_id):
             "feeds": FEED_COUNT,
             "interrupted_running": len(interrupted),
             "left_queued": len(left_queued),
-            "requests_in_flight_at_kill": in_flight,
+            "requests_in_flight_at_kill": requests_in_flight,
             "requests_total": sum(requests.values()),
             "runs_total": sum(runs.values()),
             "stale_queued_seconds": timeouts.queued_seconds,
@@ -179,7 +172,7 @@ def worker_count(conn) -> int:
 
 
 def claimed_by(conn, application_name: str) -> int:
-    """Count the message locks that the sessions of one worker hold.
+    """Count the message locks taken by the sessions of one worker.
 
     dramatiq-pg takes an advisory lock on each message it consumes and keeps it
     until the message is acknowledged.
@@ -194,7 +187,7 @@ def claimed_by(conn, application_name: str) -> int:
 
 
 def test_surviving_worker_takes_over(recovery_settings, conn, feed_server, user_id):
-    """Kill one of two workers; the other recovers its rows and its messages.
+    """Kill one of two workers, and the other recovers its rows and messages.
 
     Both workers are idle when the feeds are scheduled, so each claims some
     messages and skips the other's. The killed worker's claimed messages stay
