@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from html.entities import html5
 
+from feeds.errors import ParseError
 from feeds.parse.text import remove_forbidden_characters
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
@@ -41,6 +42,12 @@ ENTITY_DECLARATION = re.compile(
 # An entity value that is text and character references only, so that replacing
 # the entity cannot expand other entities or insert markup.
 PLAIN_ENTITY_VALUE = re.compile(r"(?:[^&%<]|&#[0-9]{1,8};|&#[xX][0-9A-Fa-f]{1,8};)*")
+
+# Any entity declaration, external (SYSTEM, PUBLIC) or with a quoted value.
+ANY_ENTITY_DECLARATION = re.compile(
+    r"""<!ENTITY\s+(%\s+)?[^\s>]+\s+(?:(SYSTEM|PUBLIC)\b|"([^"]*)"|'([^']*)')"""
+)
+ENTITY_REFERENCE = re.compile(r"[&%][A-Za-z_][A-Za-z0-9_.:-]*;")
 
 ELEMENT_NAME = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]{0,100})")
 
@@ -75,6 +82,7 @@ def prepare_xml(text: str) -> str:
         if not is_literal:
             pieces.append(_repair_references(chunk, entities))
         elif DOCTYPE_START.match(chunk):
+            reject_unsafe_entities(chunk)
             entities = _declared_entities(chunk) | entities
         else:
             pieces.append(chunk)
@@ -169,6 +177,28 @@ def _doctype_end(text: str, position: int) -> int:
 
     close = text.find(">", subset_end)
     return len(text) if close == -1 else close + 1
+
+
+def reject_unsafe_entities(doctype: str) -> None:
+    """Raise ParseError for the entity declarations of XXE and expansion bombs.
+
+    An external entity (SYSTEM or PUBLIC), a parameter entity, or an entity
+    whose value refers to other entities has no place in a feed: such
+    documents are attacks (file or network access, exponential expansion), so
+    they fail instead of being read with the references left as text.
+    """
+    for match in ANY_ENTITY_DECLARATION.finditer(doctype):
+        parameter, external, double_quoted, single_quoted = match.groups()
+        if external:
+            raise ParseError("the document declares an external entity (XXE)")
+        if parameter:
+            raise ParseError("the document declares a parameter entity")
+        value = double_quoted if double_quoted is not None else single_quoted
+        if ENTITY_REFERENCE.search(value):
+            raise ParseError(
+                "the document declares entities that expand other entities "
+                "(an entity expansion bomb)"
+            )
 
 
 def _declared_entities(doctype: str) -> dict[str, str]:
