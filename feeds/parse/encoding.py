@@ -3,6 +3,8 @@
 import codecs
 import re
 
+import charset_normalizer
+
 # Checked longest first, so that a UTF-32 LE mark is not read as UTF-16 LE.
 BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -59,6 +61,26 @@ NOT_CHARSETS = frozenset(
 # when it has no more invalid sequences than valid multi-byte ones, or at most
 # this many invalid sequences. Otherwise it is read as windows-1252.
 MAX_STRAY_BYTES = 3
+
+# Legacy multi-byte encodings that charset detection may pick for a body with
+# no label (Python codec names as charset_normalizer reports them).
+MULTIBYTE_ENCODINGS = frozenset(
+    {
+        "shift_jis",
+        "cp932",
+        "euc_jp",
+        "iso2022_jp",
+        "gb2312",
+        "gb18030",
+        "gbk",
+        "big5",
+        "big5hkscs",
+        "euc_kr",
+        "cp949",
+        "johab",
+    }
+)
+DETECTION_SAMPLE_BYTES = 64 * 1024
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> str:
@@ -159,4 +181,20 @@ def _decode_fallback(body: bytes) -> str:
     multibyte = sum(1 for char in text if char > "\x7f") - invalid
     if invalid <= max(multibyte, MAX_STRAY_BYTES):
         return text
+
+    detected = _detect_multibyte_encoding(body)
+    if detected is not None:
+        return body.decode(detected, errors="replace")
     return _decode_windows_1252(body)
+
+
+def _detect_multibyte_encoding(body: bytes) -> str | None:
+    """Guess a legacy East Asian encoding of an unlabelled body, if it is one.
+
+    Single-byte guesses are left to windows-1252, the encoding most unlabelled
+    Western feeds use. Only the first DETECTION_SAMPLE_BYTES are examined.
+    """
+    best = charset_normalizer.from_bytes(body[:DETECTION_SAMPLE_BYTES]).best()
+    if best is None or best.encoding not in MULTIBYTE_ENCODINGS:
+        return None
+    return best.encoding

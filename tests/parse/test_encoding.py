@@ -7,7 +7,7 @@ import pytest
 from feeds.parse import parse_feed
 from feeds.parse.encoding import decode_body
 
-from .support import FETCHED_AT
+from .support import FEEDS_DATA, FETCHED_AT
 
 
 def feed_bytes(title: str, encoding: str, declared: str | None = None) -> bytes:
@@ -126,3 +126,49 @@ def test_non_charset_codec_names_are_ignored():
     text = decode_body(body)
 
     assert "\\u0041" in text, "the escape must stay text, not become 'A'"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "title"),
+    [
+        ("euc_kr", "오늘의 주요 뉴스와 날씨 소식입니다"),
+        ("gb18030", "今天的主要新闻和天气预报消息"),
+    ],
+)
+def test_unlabelled_east_asian_feed_is_detected(encoding, title):
+    items = "".join(
+        f"<item><title>{title} {n}</title><link>https://a.example/{n}</link></item>"
+        for n in range(5)
+    )
+    document = (
+        f'<rss version="2.0"><channel><title>{title}</title>{items}</channel></rss>'
+    )
+
+    feed = parse_feed(
+        document.encode(encoding), "https://a.example/", fetched_at=FETCHED_AT
+    )
+
+    assert feed.title == title
+    assert feed.entries[0].title == f"{title} 0"
+
+
+def test_unlabelled_shift_jis_feed_is_detected():
+    body = (FEEDS_DATA / "corpus/encoding/fp-chardet-shiftjis.xml").read_bytes()
+
+    feed = parse_feed(body, "https://a.example/", fetched_at=FETCHED_AT)
+
+    assert feed.entries[0].title == "DrecomRSSに記事投稿が反映されない…"
+
+
+def test_unlabelled_western_feed_stays_windows_1252():
+    document = (
+        '<rss version="2.0"><channel><title>Caf\u00e9 \u201cquoted\u201d</title>'
+        "<description>Cr\u00e8me br\u00fbl\u00e9e \u2013 na\u00efve</description>"
+        "</channel></rss>"
+    )
+
+    feed = parse_feed(
+        document.encode("cp1252"), "https://a.example/", fetched_at=FETCHED_AT
+    )
+
+    assert feed.title == "Caf\u00e9 \u201cquoted\u201d"
