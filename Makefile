@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CLIENT := clients/typescript
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: up test test-deps lint format bench clean
+.PHONY: up test test-deps lint format bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+
+# Refresh 5,000 local feeds for SOAK_SECONDS while killing workers and
+# restarting an embedded PostgreSQL; docs/RELIABILITY.md explains the checks.
+# SOAK_ARGS passes options, such as --keep; python -m soak --help lists them.
+SOAK_SECONDS ?= 600
+soak: $(STAMP)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -60,11 +60,16 @@ class Refresher:
             worker_metrics.count_refresh("stale")
             return "stale"
 
-        if not self._wait_for_domain_slot(attempt):
-            return "deferred"
-
         with self.pool.connection() as conn:
             attempt = refresh_store.claim_co_subscribers(conn, attempt)
+        # The slot comes last: database work between the slot and the request
+        # (a slow statement, a pool reconnecting after a restart) would delay
+        # the request into the next slot of the domain.
+        if not self._wait_for_domain_slot(attempt):
+            with self.pool.connection() as conn:
+                refresh_store.release_co_subscribers(conn, attempt)
+            return "deferred"
+
         try:
             return self._fetch_and_store(attempt)
         except RetryLater as retry:

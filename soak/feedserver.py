@@ -53,7 +53,7 @@ class FeedServers:
             writer.close()
 
     async def _serve_one(self, reader, writer, port: int) -> bool:
-        """Answer one request; return False when the connection should close."""
+        """Serve one request; return False when the connection should close."""
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_SECONDS)
         received_at = time.time()
         request_line, *header_lines = head.decode("latin-1").split("\r\n")

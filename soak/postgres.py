@@ -37,7 +37,7 @@ class SoakPostgres:
     def restart(self, *, mode: str = "immediate") -> tuple[float, float]:
         """Stop the server (``immediate`` is a crash) and start it again.
 
-        Returns the wall-clock times at which it stopped and answered again.
+        Returns the wall-clock times at which it stopped and accepted queries again.
         """
         self._pg_ctl("-m", mode, "stop")
         stopped_at = time.time()
@@ -72,4 +72,6 @@ class SoakPostgres:
                 return time.time()
             except psycopg.OperationalError:
                 time.sleep(0.1)
-        raise RuntimeError("the embedded PostgreSQL did not answer after a restart")
+        raise RuntimeError(
+            "the embedded PostgreSQL did not accept connections after a restart"
+        )

@@ -1,6 +1,7 @@
 """Run the soak: set up, refresh under faults, check, clean up."""
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -20,13 +21,13 @@ from feeds import scheduler
 from feeds.settings import Settings
 from soak import analysis
 from soak.analysis import Fault
-from soak.catalog import feed_path
+from soak.catalog import feed_path, refresh_minutes
 from soak.postgres import SoakPostgres
 from soak.sampler import Sampler
 from soak.workers import WorkerGroup
 
-# Worker settings of the soak: short timeouts, so a timing-out feed holds a
-# thread for seconds rather than a minute.
+# Worker settings of the soak. The timeouts are short, so a timing-out feed
+# keeps a worker thread busy for seconds rather than a minute.
 WORKER_SETTINGS = {
     "FEEDS_ALLOW_PRIVATE_ADDRESSES": "true",
     "FEEDS_CONNECT_TIMEOUT_SECONDS": "2",
@@ -40,17 +41,23 @@ WORKER_SETTINGS = {
 # The dispatcher's housekeeping (heartbeat, stale row recovery) runs this
 # often; see feeds/actors/dispatcher.py.
 HOUSEKEEPING_SECONDS = 10.0
-# Allowance for a PostgreSQL restart: the time the workers' pools and
-# listeners need to reconnect.
-RESTART_ALLOWANCE_SECONDS = 30.0
-# The server stamps a request when its headers arrive, the worker took its
-# slot some milliseconds earlier. Two consecutive requests can therefore be
-# closer than the interval by the difference of those delays, which thread
-# scheduling on a busy machine stretches to tens of milliseconds.
-SPACING_TOLERANCE_SECONDS = 0.050
+# Time for the workers to reconnect after a database restart and to work off
+# the rows that a fault made due all at once.
+BACKLOG_ALLOWANCE_SECONDS = 30.0
+# The slot is reserved in the database and the request follows after the
+# worker thread wakes from its sleep, gets the GIL back from the other threads
+# of its process and connects. The server stamps the request when its
+# headers arrive. Two consecutive requests can therefore be closer than the
+# interval by the difference of those delays. With PostgreSQL, two worker
+# processes and the feed servers sharing 2 cores with other jobs, full-size
+# runs showed gaps up to 105 ms short, in bursts on several ports at the same
+# instant: the whole machine stalled, no slot was taken twice. A slot taken
+# twice shows a gap near 0 ms.
+SPACING_TOLERANCE_SECONDS = 0.150
 ON_TIME_SECONDS = 5.0
 RECOVERED_LAG_SECONDS = 5.0
 SETUP_TIMEOUT_SECONDS = 60
+PROBE_DIR = Path(__file__).resolve().parent / "probe"
 PROCESS_STOP_SECONDS = 20
 
 
@@ -64,13 +71,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="length of the refresh phase (default SOAK_SECONDS or 600)",
     )
     parser.add_argument("--feeds", type=int, default=5000, help="feeds served")
-    parser.add_argument("--ports", type=int, default=120, help="feed server ports")
+    parser.add_argument("--ports", type=int, default=200, help="feed server ports")
     parser.add_argument("--users", type=int, default=5, help="users owning the feeds")
     parser.add_argument(
         "--groups", type=int, default=2, help="worker process groups, killed in turn"
     )
     parser.add_argument("--processes", type=int, default=1, help="processes per group")
-    parser.add_argument("--threads", type=int, default=8, help="threads per process")
+    parser.add_argument("--threads", type=int, default=16, help="threads per process")
     parser.add_argument(
         "--domain-interval",
         type=float,
@@ -130,13 +137,16 @@ class Soak:
             **{k.removeprefix("FEEDS_").lower(): v for k, v in WORKER_SETTINGS.items()}
         )
         self.timeouts = scheduler.stale_timeouts(settings)
-        self.lateness_limit = (
-            self.timeouts.queued_seconds
-            + HOUSEKEEPING_SECONDS
-            + settings.domain_max_wait_seconds
+        # The maximum wait of a row whose message a fault lost before it is rescheduled.
+        self.recovery_window = self.timeouts.queued_seconds + HOUSEKEEPING_SECONDS
+        # What any refresh may wait on top: its domain slot, the dispatcher's
+        # sleep, and the backlog that a fault leaves behind.
+        self.wait_allowance = (
+            settings.domain_max_wait_seconds
             + settings.dispatch_interval_seconds
-            + RESTART_ALLOWANCE_SECONDS
+            + BACKLOG_ALLOWANCE_SECONDS
         )
+        self.recovery_limit = self.recovery_window + self.wait_allowance
 
     # -- phases ------------------------------------------------------------------
 
@@ -200,7 +210,7 @@ class Soak:
             feed_id = uuid.uuid4()
             port = self.ports[index % len(self.ports)]
             url = f"http://127.0.0.1:{port}{feed_path(index)}"
-            minutes = 1 if index % 10 == 9 else 2
+            minutes = refresh_minutes(index)
             due = now + rng.uniform(5.0, minutes * 60.0)
             feeds.append((feed_id, users[index % len(users)], url, minutes))
             schedules.append((feed_id, due))
@@ -230,6 +240,11 @@ class Soak:
             **WORKER_SETTINGS,
             "DATABASE_URL": self.pg.url,
             "FEEDS_DOMAIN_INTERVAL_SECONDS": str(self.args.domain_interval),
+            # soak/probe/sitecustomize.py records each slot and fetch call.
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(PROBE_DIR), os.environ.get("PYTHONPATH")])
+            ),
+            "SOAK_PROBE_DIR": str(self.folder),
         }
         for number in range(self.args.groups):
             group = WorkerGroup(
@@ -258,7 +273,6 @@ class Soak:
 
     def kill_group(self, group: WorkerGroup) -> None:
         at = time.time()
-        self.sampler.mark_fault(at)
         group.kill()
         group.start()
         self.faults.append(Fault("worker kill", at, time.time(), f"group {group.name}"))
@@ -266,7 +280,6 @@ class Soak:
 
     def restart_postgres(self) -> None:
         at = time.time()
-        self.sampler.mark_fault(at)
         stopped, back = self.pg.restart()
         self.faults.append(
             Fault("PostgreSQL restart", at, back, "pg_ctl stop -m immediate")
@@ -295,17 +308,30 @@ class Soak:
             analysis.check_schedule_rows(conn, report, stuck_after)
             analysis.check_duplicate_articles(conn, report)
             dues = analysis.read_dues(conn, self.initial)
+            if self.args.keep:
+                self.dump_tables(conn)
+        probes = analysis.read_probes(sorted(self.folder.glob("probe-*.log")))
         analysis.check_domain_spacing(
-            requests, report, self.args.domain_interval, SPACING_TOLERANCE_SECONDS
+            requests,
+            report,
+            self.args.domain_interval,
+            SPACING_TOLERANCE_SECONDS,
+            probes=probes,
+            started=started,
         )
-        analysis.check_lateness(
+        judged = analysis.check_lateness(
             requests,
             dues,
             report,
+            started=started,
             end=ended,
-            limit=self.lateness_limit,
+            fault_times=[fault.at for fault in self.faults],
+            allowance=self.wait_allowance,
+            per_fault=self.recovery_window,
             on_time=ON_TIME_SECONDS,
         )
+        if self.args.keep:
+            self.write_lateness(judged, started)
         analysis.request_figures(requests, report, ended - started)
         analysis.check_recovery(
             report,
@@ -314,18 +340,48 @@ class Soak:
             requests,
             started=started,
             ended=ended,
-            limit=self.lateness_limit,
+            limit=self.recovery_limit,
             lag_ok=RECOVERED_LAG_SECONDS,
         )
-        self.worker_log_figures(report)
+        logs = [self.folder / f"worker-{group.name}.log" for group in self.groups]
+        analysis.check_worker_threads(logs, report)
         return report
 
-    def worker_log_figures(self, report) -> None:
-        tracebacks = 0
-        for group in self.groups:
-            path = self.folder / f"worker-{group.name}.log"
-            tracebacks += path.read_text(errors="replace").count("Traceback")
-        report.figures.append(f"worker logs: {tracebacks} tracebacks")
+    def dump_tables(self, conn: psycopg.Connection) -> None:
+        """Copy the tables the checks read into CSV files of the working folder."""
+        for table in ("feeds", "feed_schedule", "feed_runs"):
+            path = self.folder / f"{table}.csv"
+            sql = f"COPY {table} TO STDOUT WITH (FORMAT csv, HEADER)"
+            with path.open("wb") as output, conn.cursor().copy(sql) as copy:
+                for data in copy:
+                    output.write(data)
+
+    def write_lateness(self, judged: list, started: float) -> None:
+        path = self.folder / "lateness.csv"
+        with path.open("w", newline="") as output:
+            writer = csv.writer(output)
+            writer.writerow(
+                [
+                    "feed",
+                    "due_s",
+                    "previous_run_end_s",
+                    "request_s",
+                    "lateness_s",
+                    "set_by",
+                ]
+            )
+            for item in judged:
+                due = item.due
+                writer.writerow(
+                    [
+                        due.feed,
+                        f"{due.at - started:.3f}",
+                        f"{due.after - started:.3f}",
+                        f"{item.request_at - started:.3f}",
+                        f"{item.seconds:.3f}",
+                        due.set_by,
+                    ]
+                )
 
     # -- cleanup -----------------------------------------------------------------
 

@@ -13,9 +13,8 @@ SELECT
     (SELECT coalesce(extract(epoch FROM now() - min(next_run_at)), 0)
      FROM feed_schedule
      WHERE state = 'scheduled' AND next_run_at <= now()) AS lag_seconds,
-    (SELECT count(*) FROM feed_schedule
-     WHERE state IN ('queued', 'running')
-       AND updated_at < to_timestamp(%(since)s)) AS in_flight_since,
+    (SELECT min(extract(epoch FROM updated_at)) FROM feed_schedule
+     WHERE state IN ('queued', 'running')) AS oldest_in_flight,
     (SELECT max(extract(epoch FROM started_at)) FROM worker_heartbeats)
         AS newest_worker_started
 """
@@ -24,10 +23,10 @@ SELECT
 @dataclass(frozen=True)
 class Sample:
     at: float
-    fault_at: float
     lag_seconds: float
-    # Rows still queued or running without change since the last fault.
-    in_flight_since_fault: int
+    # When the longest-unchanged queued or running row last changed; None
+    # when no row is queued or running.
+    oldest_in_flight: float | None
     newest_worker_started: float | None
 
 
@@ -38,7 +37,6 @@ class Sampler:
         self._url = database_url
         self.samples: list[Sample] = []
         self.errors = 0
-        self._fault_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
 
@@ -48,10 +46,6 @@ class Sampler:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
-
-    def mark_fault(self, at: float) -> None:
-        """Count in-flight rows unchanged since ``at`` from now on."""
-        self._fault_at = at
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -66,14 +60,12 @@ class Sampler:
 
     def _sample_until_stopped(self, conn: psycopg.Connection) -> None:
         while not self._stop.is_set():
-            fault_at = self._fault_at
-            row = conn.execute(_SAMPLE, {"since": fault_at}).fetchone()
+            row = conn.execute(_SAMPLE).fetchone()
             self.samples.append(
                 Sample(
                     at=time.time(),
-                    fault_at=fault_at,
                     lag_seconds=float(row[0]),
-                    in_flight_since_fault=row[1],
+                    oldest_in_flight=None if row[1] is None else float(row[1]),
                     newest_worker_started=None if row[2] is None else float(row[2]),
                 )
             )

@@ -3,6 +3,7 @@
 import importlib
 import time
 
+import dramatiq
 import pytest
 
 from feeds.settings import get_settings
@@ -45,4 +46,27 @@ def test_consumer_with_room_resets_backoff(broker):
     next(consumer)
     assert time.monotonic() - started < 0.1
     assert consumer.misses == 1
+    consumer.close()
+
+
+def advisory_locks(conn) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"
+    ).fetchone()
+    return row["n"]
+
+
+def test_steady_stream_releases_message_locks(broker, conn):
+    for _ in range(20):
+        broker.enqueue(dramatiq.Message("feeds", "refresh_feed", (), {}, {}))
+    consumer = broker.consume("feeds", prefetch=4, timeout=100)
+
+    consumed = 0
+    while consumed < 20:
+        message = next(consumer)
+        assert message is not None
+        consumer.ack(message)
+        consumed += 1
+
+    assert advisory_locks(conn) <= 1
     consumer.close()

@@ -39,10 +39,10 @@ def _run_refresh(feed_id: str, token: str) -> str:
     message = CurrentMessage.get_current_message()
     message_id = uuid.UUID(message.message_id) if message else None
     retries = message.options.get("retries", 0) if message else 0
-    ids = (uuid.UUID(feed_id), uuid.UUID(token), message_id)
+    feed, run_token = uuid.UUID(feed_id), uuid.UUID(token)
     try:
         return refresher().refresh(
-            *ids[:2], message_id=message_id, final_attempt=retries >= MAX_RETRIES
+            feed, run_token, message_id=message_id, final_attempt=retries >= MAX_RETRIES
         )
     except RetryLater as retry:
         logger.info(
@@ -59,12 +59,12 @@ def _run_refresh(feed_id: str, token: str) -> str:
         failure = Failure(
             "timeout", f"the refresh exceeded its time limit of {limit:g} s"
         )
-        refresher().record_interrupted(*ids, failure)
+        refresher().record_interrupted(feed, run_token, message_id, failure)
         return "failed"
     except Exception as error:
         logger.exception("refresh raised unexpectedly", extra={"feed_id": feed_id})
         failure = Failure("internal", f"unexpected error: {type(error).__name__}")
-        refresher().record_interrupted(*ids, failure)
+        refresher().record_interrupted(feed, run_token, message_id, failure)
         return "failed"
 
 

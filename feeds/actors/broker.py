@@ -29,12 +29,20 @@ class Consumer(PostgresConsumer):
     the count behind that backoff, so after a few full moments every later one
     sleeps 0.5 to 1 s while the worker threads run out of work. Counting only
     consecutive full polls keeps the first sleeps at a few milliseconds.
+
+    Each consumed message also holds a session advisory lock until its
+    consumer next finds no message to take, so under a steady stream of
+    messages the locks pile up until PostgreSQL runs out of lock table space
+    ("out of shared memory"). The locks of acknowledged messages are therefore
+    released before every poll.
     """
 
     def __next__(self):
         if len(self.in_processing) < self.prefetch:
             self.misses = 0
         try:
+            if not self.unlock_q.empty():
+                self.purge_locks()
             return super().__next__()
         except psycopg2.InterfaceError as error:
             raise _lost_connection(error) from error

@@ -75,10 +75,10 @@ def _feed_exists(conn, feed_id: uuid.UUID) -> bool:
 def _create_feed(conn, user_id: uuid.UUID, feed: SeededFeed) -> None:
     # A URL taken by a test's change of another feed gets a unique suffix.
     url = feed.url
-    taken = conn.execute(
+    url_in_use = conn.execute(
         "SELECT 1 FROM feeds WHERE user_id = %s AND url = %s", (user_id, url)
     ).fetchone()
-    if taken:
+    if url_in_use:
         url = f"{url}?restored={uuid.uuid4()}"
     subscriptions.create_feed(conn, user_id, url, title=feed.title, feed_id=feed.id)
 

@@ -79,7 +79,7 @@ def test_foreign_feed_isolated(
 ):
     """A valid token never reaches another user's feed or rows.
 
-    Routes that pick a feed answer 404 for the victim's feed id. The others
+    Routes that pick a feed return 404 for the victim's feed id. The others
     act on the caller's own rows and must not show the victim's.
     """
     token = make_token(attacker.id, secret=JWT_SECRET)

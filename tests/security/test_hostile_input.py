@@ -175,9 +175,11 @@ def send_hostile(client, operation, location, name, value, attacker, headers):
 def assert_stored_verbatim(client, conn, operation, field, value, feed_id) -> None:
     location, name = field
     attribute = STORED_FIELDS.get((operation.operation_id, name))
-    assert location == "body" and attribute is not None, (
-        f"{operation}.{name} accepted {value[:60]!r}: name the Feed attribute that "
-        "stores it in STORED_FIELDS, or reject the value"
+    accepted = f"{operation} accepted {value[:60]!r} in {location} field {name}"
+    assert location == "body", accepted
+    assert attribute is not None, (
+        f"{accepted}: name the Feed attribute that stores it in STORED_FIELDS, "
+        "or reject the value"
     )
     row = conn.execute(f"SELECT {attribute} FROM feeds WHERE id = %s", (feed_id,))
     assert row.fetchone()[attribute] == value

@@ -5,6 +5,11 @@ invalid requests for every operation with the attacker's bearer token. Every
 response must be free of 5xx and match the documented status codes, content
 types, headers and body schemas. Requests without a token or with a made-up
 one must fail on every secured operation.
+
+NOTE: each operation gets its own Hypothesis test built from
+``APIOperation.as_strategy()``, because Schemathesis 4.32.5's lazy loader
+``schemathesis.pytest.from_fixture`` fails under pytest 9.2 (it reads
+``Function._nodeid``, which pytest 9 no longer has).
 """
 
 import os
@@ -157,7 +162,7 @@ def test_live_api_conforms(
     headers = {"Authorization": f"Bearer {token}"}
     response = case.call(base_url=live_server.base_url, headers=headers, timeout=30)
     if response.status_code == GUNICORN_URI_TOO_LONG:
-        # gunicorn answers a request line over its limit (4094 bytes by
+        # gunicorn rejects a request line over its limit (4094 bytes by
         # default) itself, in HTML, before the application sees the request.
         tally.uri_too_long += 1
         return
