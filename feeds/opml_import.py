@@ -74,9 +74,9 @@ def import_outlines(
         "imported OPML outlines",
         extra={
             "user_id": str(user_id),
-            "created": result.count("created"),
-            "skipped": result.count("skipped"),
-            "invalid": result.count("invalid"),
+            "created_count": result.count("created"),
+            "skipped_count": result.count("skipped"),
+            "invalid_count": result.count("invalid"),
         },
     )
     return result

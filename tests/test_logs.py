@@ -1,11 +1,13 @@
 """Log lines: plain text with k=v fields, or one JSON object per line."""
 
+import ast
 import base64
 import io
 import json
 import logging
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from falcon.testing import TestClient
@@ -169,3 +171,21 @@ def test_generated_request_id_in_plain_lines(log_stream):
     request_id = result.headers["X-Request-ID"]
     assert result.status_code == 401
     assert f"request_id={request_id}" in log_stream.getvalue()
+
+
+def test_no_extra_field_overwrites_log_record():
+    """logging raises KeyError for such a field, but only when the line is emitted."""
+    reserved = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+    clashes = []
+    for path in (Path(__file__).resolve().parent.parent / "feeds").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg != "extra" or not isinstance(keyword.value, ast.Dict):
+                    continue
+                for key in keyword.value.keys:
+                    if isinstance(key, ast.Constant) and key.value in reserved:
+                        clashes.append(f"{path.name}:{node.lineno} {key.value}")
+
+    assert clashes == []
