@@ -200,20 +200,37 @@ SELECT
     (SELECT count(*) FROM feed_schedule WHERE state = 'queued') AS queued
 """
 
-# Due rows become messages in the statement that marks them queued. The
+# Due rows become messages in the statement that marks them queued, one per
+# URL: while a refresh of a URL is queued or running, other feeds of that URL
+# wait, and the refresh takes along those that are due (shared fetching). The
 # message JSON is what dramatiq.Message.asdict() produces; the notification is
 # what dramatiq-pg's consumers LISTEN for.
 _DISPATCH = """
-WITH due AS (
-    SELECT feed_id FROM feed_schedule
-    WHERE state = 'scheduled'
-      AND next_run_at <= now()
-      AND (priority = 0 OR NOT %(manual_only)s)
-      AND (started_at IS NULL
-           OR started_at < now() - make_interval(secs => %(running_timeout)s))
-    ORDER BY priority, next_run_at
+WITH candidates AS (
+    SELECT s.feed_id, s.priority, s.next_run_at, f.url
+    FROM feed_schedule s JOIN feeds f ON f.id = s.feed_id
+    WHERE s.state = 'scheduled'
+      AND s.next_run_at <= now()
+      AND (s.priority = 0 OR NOT %(manual_only)s)
+      AND (s.started_at IS NULL
+           OR s.started_at < now() - make_interval(secs => %(running_timeout)s))
+      AND NOT EXISTS (
+          SELECT 1 FROM feeds other JOIN feed_schedule o ON o.feed_id = other.id
+          WHERE other.url = f.url AND other.id <> f.id
+            AND (o.state = 'queued'
+                 OR o.started_at >= now()
+                    - make_interval(secs => %(running_timeout)s)))
+    ORDER BY s.priority, s.next_run_at
     LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF s SKIP LOCKED
+), due AS (
+    SELECT feed_id FROM (
+        SELECT feed_id,
+               row_number() OVER (PARTITION BY url ORDER BY priority, next_run_at)
+                   AS position
+        FROM candidates
+    ) ranked
+    WHERE position = 1
 ), queued AS (
     UPDATE feed_schedule s
     SET state = 'queued', queued_at = now(), message_id = gen_random_uuid(),

@@ -120,3 +120,32 @@ def test_each_subscriber_keeps_its_own_flags(conn, settings, refresher, feed_ser
 
     assert all(a["is_read"] for a in articles_of(conn, first))
     assert not any(a["is_read"] for a in articles_of(conn, second))
+
+
+def test_dispatch_sends_one_message_per_url(conn, settings, feed_server):
+    register_worker(conn, threads=50)
+    url = feed_server.route("/shared.xml", NEWS)
+    feeds = subscribe_many(conn, url, 30)
+    other = insert_feed(conn, uuid.uuid4(), feed_server.route("/other.xml", NEWS))
+    scheduler.schedule(conn, other, Delay(0, Priority.NORMAL))
+
+    assert dispatch(conn, settings) == 2
+    assert dispatch(conn, settings) == 0, "a queued refresh of the URL must hold"
+
+    states = [schedule_row(conn, f)["state"] for f in feeds]
+    assert states.count("queued") == 1
+    assert schedule_row(conn, other)["state"] == "queued"
+
+
+def test_whole_backlog_of_url_fetched_once(conn, settings, refresher, feed_server):
+    register_worker(conn, threads=50)
+    url = feed_server.route("/shared.xml", NEWS)
+    feeds = subscribe_many(conn, url, 30)
+    dispatch(conn, settings)
+    leader, token = first_queued(conn, feeds)
+
+    refresher.refresh(leader, token)
+
+    assert dispatch(conn, settings) == 0
+    assert len(feed_server.requests_for("/shared.xml")) == 1
+    assert all(len(articles_of(conn, f)) == 3 for f in feeds)
