@@ -50,8 +50,10 @@ def test_consumer_with_room_resets_backoff(broker):
 
 
 def advisory_locks(conn) -> int:
+    """Count advisory locks in this test's database; pg_locks spans the server."""
     row = conn.execute(
-        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"
+        "SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE l.locktype = 'advisory' AND d.datname = current_database()"
     ).fetchone()
     return row["n"]
 
