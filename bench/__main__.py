@@ -18,6 +18,7 @@ from pathlib import Path
 from bench import api, machine, memory, parse, peer, profile, refresh, report, shared
 from bench import scheduler as scheduler_bench
 from bench.database import server
+from bench.feedserver import FeedState
 from bench.processes import REPO_ROOT, feed_server
 from bench.sizes import SIZES
 
@@ -33,7 +34,15 @@ def main() -> None:
     parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "full"))
     parser.add_argument("--only", default=",".join(BENCHMARKS))
     parser.add_argument("--corpus", default=str(_default_corpus()))
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only write RESULTS.md again from bench/results.json",
+    )
     args = parser.parse_args()
+    if args.report_only:
+        RESULTS_PAGE.write_text(report.render(_load_previous()))
+        return
     if args.scale not in SIZES:
         parser.error(f"unknown scale {args.scale!r}; use one of {', '.join(SIZES)}")
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -41,10 +50,23 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
 
+    command = " ".join(["python -m bench", *sys.argv[1:]])
     results = _load_previous() if set(chosen) != set(BENCHMARKS) else {}
-    results["command"] = " ".join(["python -m bench", *sys.argv[1:]])
+    earlier = results.pop("command", None)
+    results["commands"] = [
+        *results.get("commands", [earlier] if earlier else []),
+        command,
+    ]
     results["scale"] = args.scale
     results["machine"] = machine.describe()
+    loads = results.setdefault("load_averages", [])
+    loads.append(
+        {
+            "command": command,
+            "commit": machine.git_commit(REPO_ROOT),
+            "start": machine.load_average(),
+        }
+    )
     sizes = SIZES[args.scale]
     with server() as database:
         results["postgresql"] = database.describe()
@@ -56,6 +78,8 @@ def main() -> None:
             results[name]["bench_seconds"] = elapsed
             _save(results)
             print(f"bench: {name} took {elapsed} s", flush=True)
+    loads[-1]["end"] = machine.load_average()
+    _save(results)
     RESULTS_PAGE.write_text(report.render(results))
     print(f"bench: wrote {RESULTS_PAGE}")
 
@@ -101,7 +125,15 @@ def _run_refresh(database, sizes, corpus) -> dict:
         out["fixed_1x5"] = _cases(measured)
         out["baseline_feeds"] = sizes.baseline_feeds
         out["profile"] = _profile(database, feeds, sizes)
+    out["document_cost"] = _document_cost()
     return out
+
+
+def _document_cost() -> dict:
+    """CPU of parsing the new-content case's documents in this process."""
+    state = FeedState(items=20, new_items=5, paragraphs=3)
+    bodies = [state.render(feed, 10).encode() for feed in range(50)]
+    return parse.refresh_document_cost(bodies, repeats=3)
 
 
 def _profile(database, feeds, sizes) -> dict:
@@ -122,7 +154,9 @@ def _run_scheduler(database, sizes, corpus) -> dict:
     with feed_server(ports=sizes.ports, items=1, paragraphs=0) as feeds:
         for rows in sizes.schedule_rows:
             out[f"dispatch_{rows}"] = _plain(
-                scheduler_bench.measure_dispatch(database, feeds, rows)
+                scheduler_bench.measure_dispatch(
+                    database, feeds, rows, repeats=sizes.rounds
+                )
             )
             out[f"refresh_cost_{rows}"] = _plain(
                 scheduler_bench.measure_refresh_cost(

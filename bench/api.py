@@ -142,6 +142,8 @@ def _loadgen(port, route, token, feed_ids, seconds) -> Load:
         "--header", "Content-Type: application/json",
     ]  # fmt: skip
     if method == "POST":
+        # NOTE: bench.loadgen sends one body, so every request forces the same
+        # feed; wrk's script cycles through the user's feeds.
         command += ["--body", json.dumps({"feed_id": str(feed_ids[0])})]
     output = subprocess.run(
         command, cwd=REPO_ROOT, capture_output=True, text=True, check=True

@@ -1,7 +1,7 @@
 """The benchmarks' PostgreSQL: a server, fresh databases and bulk seeding.
 
-BENCH_DATABASE_URL (or DATABASE_URL) names a server to create databases on;
-without either an embedded server starts in a temporary folder, so the load
+BENCH_DATABASE_URL (or DATABASE_URL) names a server to create databases on.
+Without either, an embedded server starts in a temporary folder, so the load
 of any other server on the machine does not enter the figures.
 """
 
@@ -59,7 +59,11 @@ class Server:
             values = {
                 name: conn.execute(f"SHOW {name}").fetchone()[0] for name in names
             }
-        values["where"] = "embedded" if self.postmaster else "BENCH_DATABASE_URL"
+        values["server"] = (
+            "embedded, started by the benchmark"
+            if self.postmaster
+            else "the one BENCH_DATABASE_URL names"
+        )
         return values
 
 

@@ -2,6 +2,7 @@
 
 import os
 import platform
+import subprocess
 
 import psutil
 
@@ -11,12 +12,36 @@ def describe() -> dict[str, str]:
         "cores (nproc)": str(os.cpu_count()),
         "CPU model": _cpu_model(),
         "memory": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
-        "load average at start (1, 5, 15 min)": " ".join(
-            f"{value:.2f}" for value in os.getloadavg()
-        ),
         "Python": platform.python_version(),
         "kernel": platform.release(),
     }
+
+
+def load_average() -> str:
+    """Return the 1, 5 and 15 minute load averages as one string."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def git_commit(repo: str) -> str:
+    """Return the checked-out commit, marked when the work tree has changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit} with local changes" if status.strip() else commit
 
 
 def _cpu_model() -> str:

@@ -152,10 +152,11 @@ def _under_py_spy(command: list[str], output: str) -> list[str]:
         py_spy,
         "record",
         "--subprocesses",
+        "--nonblocking",
         "--format",
         "raw",
         "--rate",
-        "200",
+        "100",
         "--output",
         output,
         "--",
@@ -165,7 +166,7 @@ def _under_py_spy(command: list[str], output: str) -> list[str]:
 
 @contextmanager
 def api_server(database_url: str, *, bind: str, workers: int) -> Iterator:
-    """Run ``feeds api`` (gunicorn) until the block ends, once it answers."""
+    """Run ``feeds api`` (gunicorn) until the block ends, once /health responds."""
     command = [
         sys.executable,
         "-m",
@@ -219,7 +220,7 @@ def _wait_for_http(host: str, port: int, process: subprocess.Popen) -> None:
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"the API server did not answer on {host}:{port}")
+    raise RuntimeError(f"the API server did not respond on {host}:{port} in 30 s")
 
 
 def free_port() -> int:
@@ -230,17 +231,25 @@ def free_port() -> int:
 
 
 def stop_group(process: subprocess.Popen, timeout: float = 30.0) -> None:
-    """Stop a process and its group: SIGTERM, then SIGKILL after ``timeout``."""
-    if process.poll() is not None:
-        return
-    if process.stdin:
-        process.stdin.close()
-    os.killpg(process.pid, signal.SIGTERM)
+    """Stop a process, then anything left in its group.
+
+    SIGTERM goes to the leader only, because dramatiq and gunicorn stop their
+    own children and treat a second signal as a request to kill them. What is
+    still running after ``timeout`` gets SIGKILL.
+    """
+    if process.poll() is None:
+        if process.stdin:
+            process.stdin.close()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
     try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def tree_cpu_seconds(root: psutil.Process) -> float:

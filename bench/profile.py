@@ -1,4 +1,6 @@
-"""Where worker CPU goes, from py-spy's collapsed stacks (``--format raw``).
+"""Shares of worker samples by component, from py-spy's collapsed stacks.
+
+py-spy writes them with ``--format raw``.
 
 Each line is ``frame;frame;... count`` with frames as ``function (file:line)``.
 A sample with a feedparser frame anywhere counts as feedparser. Any other
@@ -22,14 +24,28 @@ BUCKETS = (
 )
 OTHER = "other (stdlib, threads)"
 
+# Innermost frames of threads that wait (for PostgreSQL, a socket, a lock or a
+# timer): py-spy samples them although they use no CPU, so they are dropped.
+WAITING_FRAMES = (
+    "Connection.wait (psycopg/",
+    "Condition.wait (threading.py",
+    "Event.wait (threading.py",
+    "wait_for_notifies (dramatiq_pg/",
+    "worker_process (dramatiq/cli.py",
+    "_CtypesTimeoutManager.run (dramatiq/",
+    "select (selectors.py",
+    "SyncStream.read (httpcore/",
+    "sleep (",
+)
+
 
 def stack_shares(raw_file: Path) -> tuple[int, dict[str, float]]:
-    """Return the sample count and each bucket's share of the samples."""
+    """Return the count of busy samples and each bucket's share of them."""
     counts: Counter[str] = Counter()
     total = 0
     for line in raw_file.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
+        if not count.isdigit() or _waiting(stack):
             continue
         total += int(count)
         counts[_bucket(stack)] += int(count)
@@ -37,6 +53,11 @@ def stack_shares(raw_file: Path) -> tuple[int, dict[str, float]]:
     if total:
         shares[OTHER] = counts[OTHER] / total
     return total, shares
+
+
+def _waiting(stack: str) -> bool:
+    innermost = stack.rsplit(";", 1)[-1]
+    return any(innermost.startswith(frame) for frame in WAITING_FRAMES)
 
 
 def _bucket(stack: str) -> str:

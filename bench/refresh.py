@@ -2,7 +2,7 @@
 
 For each worker configuration one database and one worker group serve every
 case: a priming round stores articles and validators, then rounds with new
-content, 304 answers and unchanged bodies without validators are measured.
+content, 304 responses and unchanged bodies without validators are measured.
 """
 
 import statistics

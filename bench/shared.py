@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bench.database import Server, connect, insert_feeds
 from bench.processes import FeedServer, workers
@@ -28,8 +29,7 @@ def run_shared(
 ) -> list[SharedRound]:
     """Make every subscription of one URL due at once and count the requests."""
     url = database.new_database()
-    path = server.url(SHARED_FEED).split(":", 2)[2].split("/", 1)[1]
-    path = "/" + path
+    path = urlsplit(server.url(SHARED_FEED)).path
     try:
         with connect(url) as conn:
             feed_ids = insert_feeds(
