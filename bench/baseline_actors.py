@@ -1,8 +1,9 @@
 """The worker as it was before the benchmarks' fixes, for before/after figures.
 
 ``dramatiq bench.baseline_actors`` registers the service's actors, then puts
-back dramatiq-pg's own consumer, whose prefetch backoff never resets, and the
-next-due query that scans every scheduled row.
+back dramatiq-pg's own consumer and the next-due query that scans every
+scheduled row. That consumer never resets its prefetch backoff and keeps the
+advisory lock of each message until it finds the queue empty.
 """
 
 from dramatiq_pg import PostgresBroker
