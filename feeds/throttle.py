@@ -63,7 +63,7 @@ UPDATE domain_throttle SET deferred_until = %(retry_at)s WHERE domain = %(domain
 def take_slot(
     conn: Connection, domain: str, *, interval_seconds: float, max_wait_seconds: float
 ) -> Slot | Deferred:
-    """Take the domain's next request slot, or say when to come back."""
+    """Take the domain's next request slot, or return when to come back."""
     interval = timedelta(seconds=interval_seconds)
     with conn.transaction():
         conn.execute(_LOCK, {"ns": LOCK_NAMESPACE_DOMAIN, "domain": domain})

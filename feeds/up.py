@@ -86,7 +86,9 @@ def _wait_until_ready(url: str, children: list[subprocess.Popen]) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"feeds up: the API did not answer at {url}")
+    raise SystemExit(
+        f"feeds up: the API did not respond at {url}; see the output above"
+    )
 
 
 def _print_welcome(home: Path, bind: str, settings) -> None:

@@ -30,7 +30,7 @@ Handler = Callable[[RecordedRequest], Response]
 
 
 class FeedServer:
-    """Serve registered routes; unknown paths answer 404."""
+    """Serve registered routes; unknown paths return 404."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Handler] = {}

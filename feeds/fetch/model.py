@@ -1,4 +1,4 @@
-"""What the fetcher takes and returns; it knows nothing of the database."""
+"""What the fetcher takes and returns; it does not use the database."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""What the parser returns: a feed and its entries, with no HTTP or database."""
+"""The parser's output: a feed and its entries, with no HTTP or database."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
