@@ -310,6 +310,29 @@ def dispatch(conn: Connection, timeouts: Timeouts, *, depth_per_thread: int) -> 
         return sent
 
 
+@dataclass(frozen=True)
+class DispatchRound:
+    """Messages sent, and seconds until the next scheduled row is due (or None)."""
+
+    sent: int
+    next_due_seconds: float | None
+
+
+def dispatch_round(
+    conn: Connection, timeouts: Timeouts, *, depth_per_thread: int
+) -> DispatchRound:
+    """Dispatch, then read when the next row is due, at one transaction time.
+
+    Both steps compare with the same now(). Read in a statement of its own, a
+    row that became due just after the dispatch statement would look overdue
+    yet undispatched, and the dispatcher would sleep its full interval instead
+    of coming back for it.
+    """
+    with conn.transaction():
+        sent = dispatch(conn, timeouts, depth_per_thread=depth_per_thread)
+        return DispatchRound(sent, seconds_until_next_due(conn))
+
+
 def _try_dispatch_lock(conn: Connection) -> bool:
     row = conn.execute(
         "SELECT pg_try_advisory_xact_lock(%(ns)s, 0) AS locked",

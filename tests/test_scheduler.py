@@ -1,4 +1,5 @@
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -305,3 +306,25 @@ def test_next_due_is_negative_when_overdue(conn, user_id):
     conn.execute("UPDATE feed_schedule SET next_run_at = now() - interval '30 seconds'")
 
     assert scheduler.seconds_until_next_due(conn) <= -29
+
+
+def test_dispatch_round_reads_next_due_at_the_dispatch_time(conn, settings, user_id):
+    register_worker(conn)
+    soon = insert_feed(conn, user_id, "https://example.org/soon.xml")
+    scheduler.schedule(conn, soon, Delay(0.3, Priority.NORMAL))
+
+    with conn.transaction():
+        started = conn.execute("SELECT now() AS t").fetchone()["t"]
+        time.sleep(0.5)
+        dispatched = scheduler.dispatch_round(
+            conn,
+            scheduler.stale_timeouts(settings),
+            depth_per_thread=settings.queue_depth_per_thread,
+        )
+
+    due_at = schedule_row(conn, soon)["next_run_at"]
+    assert dispatched.sent == 0
+    assert dispatched.next_due_seconds == pytest.approx(
+        (due_at - started).total_seconds()
+    )
+    assert dispatched.next_due_seconds > 0, "a row not dispatched read as overdue"

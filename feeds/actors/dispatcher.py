@@ -73,14 +73,14 @@ class Dispatcher:
         while not self._stop.is_set():
             self._housekeeping(conn)
             self._read_queue_stats(conn)
-            sent = scheduler.dispatch(
+            dispatched = scheduler.dispatch_round(
                 conn,
                 self.timeouts,
                 depth_per_thread=self.settings.queue_depth_per_thread,
             )
-            if sent:
-                logger.debug("dispatched refreshes", extra={"count": sent})
-            self._wait(conn)
+            if dispatched.sent:
+                logger.debug("dispatched refreshes", extra={"count": dispatched.sent})
+            self._wait(conn, dispatched.next_due_seconds)
 
     def _housekeeping(self, conn: psycopg.Connection) -> None:
         now = time.monotonic()
@@ -114,10 +114,14 @@ class Dispatcher:
             return
         worker_metrics.record_queue_stats(stats)
 
-    def _wait(self, conn: psycopg.Connection) -> None:
-        """Sleep until a NOTIFY, the next due row or the dispatch interval."""
+    def _wait(self, conn: psycopg.Connection, due_in: float | None) -> None:
+        """Sleep until a NOTIFY, the next due row or the dispatch interval.
+
+        A row already due was held back (no room in the queue, its URL busy or
+        another dispatcher's round), so only a NOTIFY or the interval ends the
+        sleep.
+        """
         timeout = self.settings.dispatch_interval_seconds
-        due_in = scheduler.seconds_until_next_due(conn)
         if due_in is not None and due_in > 0:
             timeout = min(timeout, due_in)
         for _ in conn.notifies(timeout=timeout, stop_after=1):
