@@ -205,6 +205,11 @@ SELECT
 # wait, and the refresh takes along those that are due (shared fetching). The
 # message JSON is what dramatiq.Message.asdict() produces; the notification is
 # what dramatiq-pg's consumers LISTEN for.
+#
+# OFFSET 0 keeps the URL check a subplan run for each due row the scan reaches,
+# through feeds_url_idx. Without it the planner turns the check into an anti
+# join that first collects every queued or running row, so each dispatch cost
+# grew with the number of refreshes in flight.
 _DISPATCH = """
 WITH candidates AS (
     SELECT s.feed_id, s.priority, s.next_run_at, f.url
@@ -215,11 +220,15 @@ WITH candidates AS (
       AND (s.started_at IS NULL
            OR s.started_at < now() - make_interval(secs => %(running_timeout)s))
       AND NOT EXISTS (
-          SELECT 1 FROM feeds other JOIN feed_schedule o ON o.feed_id = other.id
-          WHERE other.url = f.url AND other.id <> f.id
+          SELECT 1
+          FROM feeds me
+          JOIN feeds other ON other.url = me.url AND other.id <> me.id
+          JOIN feed_schedule o ON o.feed_id = other.id
+          WHERE me.id = s.feed_id
             AND (o.state = 'queued'
                  OR o.started_at >= now()
-                    - make_interval(secs => %(running_timeout)s)))
+                    - make_interval(secs => %(running_timeout)s))
+          OFFSET 0)
     ORDER BY s.priority, s.next_run_at
     LIMIT %(limit)s
     FOR UPDATE OF s SKIP LOCKED
