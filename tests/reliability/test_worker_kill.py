@@ -8,6 +8,7 @@ kills one of two workers and leaves the other to take over.
 """
 
 import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -171,6 +172,13 @@ def worker_count(conn) -> int:
     return row["workers"]
 
 
+def with_query(url: str, **params: str) -> str:
+    """Add query parameters to a database URL that may already have some."""
+    parts = urlsplit(url)
+    query = urlencode([*parse_qsl(parts.query), *params.items()])
+    return urlunsplit(parts._replace(query=query))
+
+
 def claimed_by(conn, application_name: str) -> int:
     """Count the message locks taken by the sessions of one worker.
 
@@ -197,7 +205,7 @@ def test_surviving_worker_takes_over(recovery_settings, conn, feed_server, user_
     timeouts = scheduler.stale_timeouts(settings)
     routes = add_slow_feeds(conn, feed_server, user_id)
     # The killed worker's sessions carry this name, so its claims can be counted.
-    doomed_url = f"{settings.database_url}?application_name=doomed-worker"
+    doomed_url = with_query(settings.database_url, application_name="doomed-worker")
 
     with (
         running_worker(settings, threads=WORKER_THREADS, **WORKER_ENV),
