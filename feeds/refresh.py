@@ -54,21 +54,20 @@ class Refresher:
         transient failure when this is not the final attempt. The row then
         stays queued until the retry message arrives.
         """
-        attempt = self._begin(feed_id, token, message_id)
-        if attempt is None:
-            logger.info("dropped stale refresh", extra=_fields(feed_id, message_id))
-            worker_metrics.count_refresh("stale")
-            return "stale"
-
+        # Starting, claiming co-subscribers and taking the domain slot share
+        # one transaction. The slot comes last: database work between the slot
+        # and the request (a slow statement, a pool reconnecting after a
+        # restart) would delay the request into the next slot of the domain.
         with self.pool.connection() as conn:
-            attempt = refresh_store.claim_co_subscribers(conn, attempt)
-        # The slot comes last: database work between the slot and the request
-        # (a slow statement, a pool reconnecting after a restart) would delay
-        # the request into the next slot of the domain.
-        if not self._wait_for_domain_slot(attempt):
-            with self.pool.connection() as conn:
-                refresh_store.release_co_subscribers(conn, attempt)
+            attempt = self._begin(conn, feed_id, token, message_id)
+            if attempt is None:
+                logger.info("dropped stale refresh", extra=_fields(feed_id, message_id))
+                worker_metrics.count_refresh("stale")
+                return "stale"
+            slot = self._take_domain_slot(conn, attempt)
+        if slot is None:
             return "deferred"
+        _sleep_for(slot)
 
         try:
             return self._fetch_and_store(attempt)
@@ -91,34 +90,38 @@ class Refresher:
         attempt = Attempt(feed, token, message_id, datetime.now(UTC), time.monotonic())
         self._save_failure(attempt, failure)
 
-    def _begin(self, feed_id, token, message_id) -> Attempt | None:
-        with self.pool.connection() as conn:
-            feed = refresh_store.begin(conn, feed_id, token)
+    def _begin(self, conn, feed_id, token, message_id) -> Attempt | None:
+        feed = refresh_store.begin(conn, feed_id, token)
         if feed is None:
             return None
-        return Attempt(feed, token, message_id, datetime.now(UTC), time.monotonic())
+        now = datetime.now(UTC)
+        attempt = Attempt(feed, token, message_id, now, time.monotonic())
+        return refresh_store.claim_co_subscribers(conn, attempt)
+
+    def _take_domain_slot(self, conn, attempt: Attempt) -> throttle.Slot | None:
+        """Take the domain's next slot, or defer the refresh and return None."""
+        slot = throttle.take_slot(
+            conn,
+            throttle.domain_of(attempt.feed.url),
+            interval_seconds=self.settings.domain_interval_seconds,
+            max_wait_seconds=self.settings.domain_max_wait_seconds,
+        )
+        if isinstance(slot, throttle.Slot):
+            return slot
+
+        refresh_store.release_co_subscribers(conn, attempt)
+        scheduler.defer_run(conn, attempt.feed.id, attempt.token, run_at=slot.retry_at)
+        logger.info("deferred refresh for domain slot", extra=_attempt(attempt))
+        worker_metrics.count_refresh("deferred")
+        return None
 
     def _wait_for_domain_slot(self, attempt: Attempt) -> bool:
         """Sleep for a near slot and return True, or defer the refresh."""
-        domain = throttle.domain_of(attempt.feed.url)
         with self.pool.connection() as conn:
-            slot = throttle.take_slot(
-                conn,
-                domain,
-                interval_seconds=self.settings.domain_interval_seconds,
-                max_wait_seconds=self.settings.domain_max_wait_seconds,
-            )
-            if isinstance(slot, throttle.Deferred):
-                scheduler.defer_run(
-                    conn, attempt.feed.id, attempt.token, run_at=slot.retry_at
-                )
-                logger.info("deferred refresh for domain slot", extra=_attempt(attempt))
-                worker_metrics.count_refresh("deferred")
-                return False
-
-        wait_seconds = max(0.0, slot.wait_seconds)
-        time.sleep(wait_seconds)
-        worker_metrics.observe_domain_wait(wait_seconds)
+            slot = self._take_domain_slot(conn, attempt)
+        if slot is None:
+            return False
+        _sleep_for(slot)
         return True
 
     def _fetch_and_store(self, attempt: Attempt) -> str:
@@ -262,6 +265,12 @@ class Refresher:
             consecutive_failures=attempt.feed.consecutive_failures + 1,
             retry_after_seconds=retry_after,
         )
+
+
+def _sleep_for(slot: throttle.Slot) -> None:
+    wait_seconds = max(0.0, slot.wait_seconds)
+    time.sleep(wait_seconds)
+    worker_metrics.observe_domain_wait(wait_seconds)
 
 
 def _ms(attempt: Attempt) -> int:

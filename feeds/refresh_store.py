@@ -42,11 +42,13 @@ FROM feeds f WHERE f.id = %(feed_id)s
 def begin(
     conn: Connection, feed_id: uuid.UUID, token: uuid.UUID
 ) -> FeedToRefresh | None:
-    """Mark the refresh running and load the feed; None when the message is stale."""
-    with conn.transaction():
-        if not scheduler.start_run(conn, feed_id, token):
-            return None
-        return load(conn, feed_id)
+    """Mark the refresh running and load the feed; None when the message is stale.
+
+    Runs in the caller's transaction.
+    """
+    if not scheduler.start_run(conn, feed_id, token):
+        return None
+    return load(conn, feed_id)
 
 
 def load(conn: Connection, feed_id: uuid.UUID) -> FeedToRefresh | None:
@@ -152,12 +154,14 @@ _LOAD_MANY = _LOAD.replace("WHERE f.id = %(feed_id)s", "WHERE f.id = ANY(%(feed_
 
 
 def claim_co_subscribers(conn: Connection, attempt: Attempt) -> Attempt:
-    """Add the other due feeds of the attempt's URL to it (shared fetching)."""
-    with conn.transaction():
-        claims = dict(scheduler.claim_same_url(conn, attempt.feed.id, attempt.feed.url))
-        if not claims:
-            return attempt
-        rows = conn.execute(_LOAD_MANY, {"feed_ids": list(claims)}).fetchall()
+    """Add the other due feeds of the attempt's URL to it (shared fetching).
+
+    Runs in the caller's transaction.
+    """
+    claims = dict(scheduler.claim_same_url(conn, attempt.feed.id, attempt.feed.url))
+    if not claims:
+        return attempt
+    rows = conn.execute(_LOAD_MANY, {"feed_ids": list(claims)}).fetchall()
 
     members = tuple(
         replace(

@@ -434,22 +434,23 @@ def seconds_until_next_due(conn: Connection) -> float | None:
 
 # -- the refresh's side ---------------------------------------------------------
 
+# Starting frees a place in the queue, so the statement also wakes the
+# dispatchers.
 _START = """
-UPDATE feed_schedule
-SET state = 'running', started_at = now(), run_token = token, updated_at = now()
-WHERE feed_id = %(feed_id)s AND token = %(token)s AND state = 'queued'
+WITH started AS (
+    UPDATE feed_schedule
+    SET state = 'running', started_at = now(), run_token = token, updated_at = now()
+    WHERE feed_id = %(feed_id)s AND token = %(token)s AND state = 'queued'
+    RETURNING feed_id
+)
+SELECT pg_notify(%(channel)s, feed_id::text) FROM started
 """
 
 
 def start_run(conn: Connection, feed_id: uuid.UUID, token: uuid.UUID) -> bool:
-    """Mark the refresh running; False means the message is stale.
-
-    Starting frees a place in the queue, so the dispatcher is woken.
-    """
-    started = conn.execute(_START, {"feed_id": feed_id, "token": token}).rowcount
-    if started:
-        _notify(conn, feed_id)
-    return started == 1
+    """Mark the refresh running; False means the message is stale."""
+    params = {"feed_id": feed_id, "token": token, "channel": SCHEDULE_CHANNEL}
+    return conn.execute(_START, params).rowcount == 1
 
 
 _REQUEUE_FOR_RETRY = """

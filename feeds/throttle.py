@@ -7,7 +7,7 @@ gets a time to come back at instead, spread behind earlier deferrals.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from psycopg import Connection
@@ -44,43 +44,31 @@ def domain_of(url: str) -> str:
 
 _LOCK = "SELECT pg_advisory_xact_lock(%(ns)s, hashtext(%(domain)s))"
 
-_READ = """
-SELECT clock_timestamp() AS now, next_slot_at, deferred_until
-FROM domain_throttle WHERE domain = %(domain)s
-"""
-
-_TAKE = """
-INSERT INTO domain_throttle (domain, next_slot_at)
-VALUES (%(domain)s, %(next_slot_at)s)
-ON CONFLICT (domain) DO UPDATE SET next_slot_at = EXCLUDED.next_slot_at
-"""
-
-_DEFER = """
-UPDATE domain_throttle SET deferred_until = %(retry_at)s WHERE domain = %(domain)s
+# take_domain_slot (migrations/0005) locks, reads and writes in one round trip.
+_TAKE_SLOT = """
+SELECT start_at, wait_seconds, retry_at
+FROM take_domain_slot(%(domain)s, %(interval)s, %(max_wait)s, %(ns)s)
 """
 
 
 def take_slot(
     conn: Connection, domain: str, *, interval_seconds: float, max_wait_seconds: float
 ) -> Slot | Deferred:
-    """Take the domain's next request slot, or return when to come back."""
-    interval = timedelta(seconds=interval_seconds)
-    with conn.transaction():
-        conn.execute(_LOCK, {"ns": LOCK_NAMESPACE_DOMAIN, "domain": domain})
-        row = conn.execute(_READ, {"domain": domain}).fetchone()
-        now = row["now"] if row else _now(conn)
-        next_slot = row["next_slot_at"] if row else now
-        start = max(now, next_slot)
+    """Take the domain's next request slot, or return when to come back.
 
-        if start - now <= timedelta(seconds=max_wait_seconds):
-            params = {"domain": domain, "next_slot_at": start + interval}
-            conn.execute(_TAKE, params)
-            return Slot(start, (start - now).total_seconds())
-
-        behind = row["deferred_until"]
-        retry_at = max(start, behind + interval) if behind else start
-        conn.execute(_DEFER, {"domain": domain, "retry_at": retry_at})
-        return Deferred(retry_at)
+    The domain's lock is held until the caller's transaction ends, so a caller
+    inside a transaction should commit soon after.
+    """
+    params = {
+        "domain": domain,
+        "interval": interval_seconds,
+        "max_wait": max_wait_seconds,
+        "ns": LOCK_NAMESPACE_DOMAIN,
+    }
+    row = conn.execute(_TAKE_SLOT, params).fetchone()
+    if row["retry_at"] is not None:
+        return Deferred(row["retry_at"])
+    return Slot(row["start_at"], row["wait_seconds"])
 
 
 def block_until(conn: Connection, domain: str, until: datetime) -> None:
@@ -101,7 +89,3 @@ def block_until(conn: Connection, domain: str, until: datetime) -> None:
             """,
             {"domain": domain, "until": until},
         )
-
-
-def _now(conn: Connection) -> datetime:
-    return conn.execute("SELECT clock_timestamp() AS now").fetchone()["now"]
