@@ -27,6 +27,7 @@ HOUSEKEEPING_INTERVAL_SECONDS = 10.0
 PRUNE_INTERVAL_SECONDS = 3600.0
 QUEUE_STATS_INTERVAL_SECONDS = 5.0
 RECONNECT_DELAY_SECONDS = 2.0
+NOTIFY_WINDOW_SECONDS = 0.05
 
 
 class Dispatcher:
@@ -119,14 +120,22 @@ class Dispatcher:
 
         A row already due was held back (no room in the queue, its URL busy or
         another dispatcher's round), so only a NOTIFY or the interval ends the
-        sleep.
+        sleep. After a NOTIFY the dispatcher gathers more for a short window:
+        every refresh start sends one, and one round can refill the queue for
+        all of them.
         """
         timeout = self.settings.dispatch_interval_seconds
         if due_in is not None and due_in > 0:
             timeout = min(timeout, due_in)
+        started = time.monotonic()
+        notified = False
         for _ in conn.notifies(timeout=timeout, stop_after=1):
-            break
-        for _ in conn.notifies(timeout=0.0):
+            notified = True
+
+        window = 0.0
+        if notified:
+            window = min(NOTIFY_WINDOW_SECONDS, timeout - (time.monotonic() - started))
+        for _ in conn.notifies(timeout=max(0.0, window)):
             pass
 
 
