@@ -206,10 +206,9 @@ SELECT
 # message JSON is what dramatiq.Message.asdict() produces; the notification is
 # what dramatiq-pg's consumers LISTEN for.
 #
-# OFFSET 0 keeps the URL check a subplan run for each due row the scan reaches,
-# through feeds_url_idx. Without it the planner turns the check into an anti
-# join that first collects every queued or running row, so each dispatch cost
-# grew with the number of refreshes in flight.
+# OFFSET 0 keeps the URL check a subplan that runs per due row on feeds_url_idx.
+# Without it the planner builds an anti join over every queued or running row,
+# so the cost of each dispatch grew with the refreshes in flight.
 _DISPATCH = """
 WITH candidates AS (
     SELECT s.feed_id, s.priority, s.next_run_at, f.url
@@ -330,12 +329,11 @@ class DispatchRound:
 def dispatch_round(
     conn: Connection, timeouts: Timeouts, *, depth_per_thread: int
 ) -> DispatchRound:
-    """Dispatch, then read when the next row is due, at one transaction time.
+    """Dispatch, then read when the next row is due, both at the same now().
 
-    Both steps compare with the same now(). Read in a statement of its own, a
-    row that became due just after the dispatch statement would look overdue
-    yet undispatched, and the dispatcher would sleep its full interval instead
-    of coming back for it.
+    Read in a separate statement, a row that became due just after the
+    dispatch would look overdue yet not dispatched, and the dispatcher would
+    sleep its full interval instead of coming back for it.
     """
     with conn.transaction():
         sent = dispatch(conn, timeouts, depth_per_thread=depth_per_thread)

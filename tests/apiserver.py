@@ -45,13 +45,13 @@ def running_api(env: dict[str, str], log_path: Path) -> Iterator[str]:
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_serving(base_url, process, log_path)
+            wait_until_serving(base_url, process, log_path)
             yield base_url
         finally:
-            _stop(process)
+            stop_process(process)
 
 
-def _wait_until_serving(
+def wait_until_serving(
     base_url: str, process: subprocess.Popen, log_path: Path
 ) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
@@ -68,7 +68,7 @@ def _wait_until_serving(
     raise AssertionError(f"gunicorn did not serve {base_url} in time")
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=STOP_TIMEOUT_SECONDS)

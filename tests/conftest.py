@@ -1,3 +1,4 @@
+import importlib
 import os
 import uuid
 from pathlib import Path
@@ -7,7 +8,7 @@ import pytest
 from feeds.db import connect, create_pool
 from feeds.fetch import Fetcher
 from feeds.refresh import Refresher
-from feeds.settings import Settings
+from feeds.settings import Settings, get_settings
 from tests import pg
 from tests.feedserver import FeedServer
 
@@ -93,3 +94,20 @@ def feed_server():
 @pytest.fixture
 def user_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+@pytest.fixture
+def actors_environment(settings, monkeypatch):
+    """Let feeds.actors be imported: importing it builds a broker from the env."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def broker(settings, actors_environment):
+    module = importlib.import_module("feeds.actors.broker")
+    broker = module.build_broker(settings)
+    yield broker
+    broker.close()

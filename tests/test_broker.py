@@ -1,24 +1,8 @@
 """The broker's consumer against a real database queue."""
 
-import importlib
 import time
 
 import dramatiq
-import pytest
-
-from feeds.settings import get_settings
-
-
-@pytest.fixture
-def broker(settings, monkeypatch):
-    # Importing feeds.actors builds a broker from the environment.
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    module = importlib.import_module("feeds.actors.broker")
-    broker = module.build_broker(settings)
-    yield broker
-    broker.close()
-    get_settings.cache_clear()
 
 
 def test_full_consumer_backs_off_more_each_time(broker):

@@ -1,6 +1,5 @@
 """Consumer threads survive a database that drops their connection."""
 
-import importlib
 import threading
 import time
 from queue import PriorityQueue
@@ -12,7 +11,6 @@ from dramatiq import worker as dramatiq_worker
 from dramatiq_pg.broker import PostgresConsumer
 
 from feeds.scheduler import REFRESH_QUEUE
-from feeds.settings import get_settings
 
 CLOSED = "connection already closed"
 
@@ -25,18 +23,6 @@ def delayed_message() -> dramatiq.Message:
         kwargs={},
         options={"eta": int(time.time() * 1000) + 60_000},
     )
-
-
-@pytest.fixture
-def broker(settings, monkeypatch):
-    # Importing feeds.actors builds a broker from the environment.
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    module = importlib.import_module("feeds.actors.broker")
-    broker = module.build_broker(settings)
-    yield broker
-    broker.close()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -8,21 +8,14 @@ import pytest
 
 from feeds import scheduler
 from feeds.db import SCHEDULE_CHANNEL, connect
-from feeds.settings import get_settings
 
 
 @pytest.fixture
-def dispatcher(settings, monkeypatch):
-    # Importing feeds.actors builds a broker from the environment.
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    yield importlib.import_module("feeds.actors.dispatcher")
-    get_settings.cache_clear()
+def dispatcher(actors_environment):
+    return importlib.import_module("feeds.actors.dispatcher")
 
 
-def test_a_burst_of_notifications_gives_one_dispatch_round(
-    settings, dispatcher, monkeypatch
-):
+def test_dispatcher_notification_burst_one_round(settings, dispatcher, monkeypatch):
     rounds = []
     dispatch_round = scheduler.dispatch_round
     woken = threading.Event()

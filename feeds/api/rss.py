@@ -10,6 +10,7 @@ from datetime import datetime
 
 import falcon
 from psycopg import Connection
+from pydantic import BaseModel
 
 from feeds import runs, scheduler, subscriptions
 from feeds.api import schemas
@@ -109,48 +110,56 @@ def _database_now(conn: Connection) -> datetime:
     return conn.execute("SELECT now() AS now").fetchone()["now"]
 
 
-class Cancel:
+class _ScheduleChange:
+    """POST with a feed_id: change the schedule of one of the user's feeds."""
+
+    log_message: str
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = parse_body(req, schemas.FeedIdRequest)
+
+        with connection(self._pool) as conn:
+            subscriptions.get_feed(conn, req.context.user_id, body.feed_id)
+            self.change(conn, body.feed_id)
+
+        logger.info(
+            self.log_message,
+            extra={"feed_id": body.feed_id, "request_id": req.context.request_id},
+        )
+        resp.media = self.result(body.feed_id).model_dump(mode="json")
+
+    def change(self, conn: Connection, feed_id: uuid.UUID) -> None:
+        raise NotImplementedError
+
+    def result(self, feed_id: uuid.UUID) -> BaseModel:
+        raise NotImplementedError
+
+
+class Cancel(_ScheduleChange):
     """POST /api/rss/cancel"""
 
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+    log_message = "feed schedule cancelled"
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse_body(req, schemas.FeedIdRequest)
+    def change(self, conn: Connection, feed_id: uuid.UUID) -> None:
+        scheduler.cancel(conn, feed_id)
 
-        with connection(self._pool) as conn:
-            subscriptions.get_feed(conn, req.context.user_id, body.feed_id)
-            scheduler.cancel(conn, body.feed_id)
-
-        logger.info(
-            "feed schedule cancelled",
-            extra={"feed_id": body.feed_id, "request_id": req.context.request_id},
-        )
-        result = schemas.CancelResult(feed_id=body.feed_id)
-        resp.media = result.model_dump(mode="json")
+    def result(self, feed_id: uuid.UUID) -> BaseModel:
+        return schemas.CancelResult(feed_id=feed_id)
 
 
-class ForceRefresh:
+class ForceRefresh(_ScheduleChange):
     """POST /api/rss/force-refresh"""
 
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+    log_message = "feed refresh forced"
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse_body(req, schemas.FeedIdRequest)
+    def change(self, conn: Connection, feed_id: uuid.UUID) -> None:
+        scheduler.force(conn, feed_id)
 
-        with connection(self._pool) as conn:
-            subscriptions.get_feed(conn, req.context.user_id, body.feed_id)
-            scheduler.force(conn, body.feed_id)
-
-        logger.info(
-            "feed refresh forced",
-            extra={"feed_id": body.feed_id, "request_id": req.context.request_id},
-        )
-        result = schemas.ForceRefreshResult(
-            feed_id=body.feed_id, task_id=task_id_of(body.feed_id)
-        )
-        resp.media = result.model_dump(mode="json")
+    def result(self, feed_id: uuid.UUID) -> BaseModel:
+        return schemas.ForceRefreshResult(feed_id=feed_id, task_id=task_id_of(feed_id))
 
 
 class Init:

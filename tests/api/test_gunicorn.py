@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -11,68 +10,17 @@ import pytest
 
 from tests.api.helpers import free_port
 from tests.api.tokens import auth_headers
+from tests.apiserver import running_api
 from tests.conftest import JWT_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT_SECONDS = 30
 
 
 @pytest.fixture
 def server(settings, tmp_path):
-    port = free_port()
-    log_path = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "FEEDS_JWT_SECRET": JWT_SECRET,
-    }
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--no-control-socket",
-            "feeds.api.wsgi:app",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base_url, process, log_path)
+    env = {"DATABASE_URL": settings.database_url, "FEEDS_JWT_SECRET": JWT_SECRET}
+    with running_api(env, tmp_path / "gunicorn.log") as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def wait_until_serving(
-    base_url: str, process: subprocess.Popen, log_path: Path
-) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    with httpx.Client(base_url=base_url, trust_env=False) as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = log_path.read_text(errors="replace")
-                raise AssertionError(f"gunicorn exited early:\n{output}")
-            try:
-                http.get("/healthz", timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.1)
-    raise AssertionError(f"gunicorn did not serve {base_url} in time")
 
 
 def test_gunicorn_serves_api(server, user_id):

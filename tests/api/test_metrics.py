@@ -17,7 +17,7 @@ from feeds.api import gunicorn_conf
 from feeds.api.app import create_app
 from feeds.settings import Settings
 from tests.api.helpers import UnusablePool, free_port
-from tests.api.test_gunicorn import REPO_ROOT, wait_until_serving
+from tests.apiserver import REPO_ROOT, stop_process, wait_until_serving
 from tests.conftest import JWT_SECRET
 
 FEED_ROUTE = "/api/feeds/{feed_id}"
@@ -177,20 +177,9 @@ def feeds_api(settings, tmp_path):
         metrics_dir = multiprocess_dir_of(process.pid)
         yield SimpleNamespace(base_url=base_url, dir=metrics_dir, process=process)
     finally:
-        stop(process)
+        stop_process(process)
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def test_feeds_api_sums_gunicorn_workers(feeds_api):
@@ -222,7 +211,7 @@ def test_feeds_api_sums_gunicorn_workers(feeds_api):
 def test_feeds_api_removes_metrics_dir(feeds_api):
     assert (feeds_api.dir / "owner.pid").read_text() == str(feeds_api.process.pid)
 
-    stop(feeds_api.process)
+    stop_process(feeds_api.process)
 
     assert feeds_api.process.returncode == 0
     assert not feeds_api.dir.exists()
