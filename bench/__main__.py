@@ -15,7 +15,18 @@ import time
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
-from bench import api, machine, memory, parse, peer, profile, refresh, report, shared
+from bench import (
+    api,
+    floor,
+    machine,
+    memory,
+    parse,
+    peer,
+    profile,
+    refresh,
+    report,
+    shared,
+)
 from bench import scheduler as scheduler_bench
 from bench.database import server
 from bench.feedserver import FeedState
@@ -113,6 +124,9 @@ def _run_refresh(database, sizes, corpus) -> dict:
         )
         out["reader"] = _cases(measured)
         out["reader_workers"] = sizes.reader_workers
+        out["floor"] = floor.run_floor(
+            feeds, feeds=sizes.feeds, threads=sizes.reader_workers, rounds=sizes.rounds
+        )
         measured = refresh.run_configuration(
             database, feeds, feeds=sizes.baseline_feeds, processes=1, threads=5,
             rounds=1, env={**WORKER_ENV, "module": "bench.baseline_actors"},

@@ -153,6 +153,7 @@ def _refresh(refresh: dict | None) -> str:
             _table(head, rows),
             _document_cost(refresh.get("document_cost")),
             _peer_ratios(refresh),
+            _floor(refresh),
             _before_after(refresh),
             _profile(refresh.get("profile")),
         ]
@@ -192,6 +193,50 @@ def _peer_ratios(refresh: dict) -> str:
     return "Our feeds/s divided by reader's:\n\n" + _table(
         ["workers", "case", "ratio"], rows
     )
+
+
+FLOOR_CLIENTS = {"httpx": "httpx.Client", "fetcher": "the service's Fetcher"}
+
+
+def _floor(refresh: dict) -> str:
+    floor = refresh.get("floor")
+    if not floor:
+        return ""
+    reader = refresh["reader"]["etag"]["feeds_per_second"]
+    rows = []
+    for key, label in FLOOR_CLIENTS.items():
+        result = floor[key]
+        cap = _cap(result)
+        rows.append(
+            [
+                label,
+                f"{result['requests_per_second']:.1f}",
+                _ms(result["client_cpu"]),
+                _ms(result["server_cpu"]),
+                f"{cap:.0f}",
+                _ratio(cap, reader),
+            ]
+        )
+    head = [
+        "client",
+        "requests/s",
+        "client CPU/request",
+        "feed server CPU/request",
+        "cap on 2 cores, requests/s",
+        "cap / reader's 304 feeds/s",
+    ]
+    return (
+        f"The HTTP floor: the {refresh['feeds']:,} feeds of the 304 case requested "
+        f"with their ETags from {floor['threads']} threads of the benchmark "
+        "process, with no database and no queue. The cap is 2 CPU seconds per "
+        "second divided by the client's and the feed server's CPU per request, "
+        "the most any refresher of these feeds can reach on this machine:\n\n"
+        + _table(head, rows)
+    )
+
+
+def _cap(result: dict) -> float:
+    return 2.0 / (result["client_cpu"] + result["server_cpu"])
 
 
 def _before_after(refresh: dict) -> str:
@@ -413,7 +458,8 @@ def _peer_targets(results: dict) -> list:
                 _verdict(ratio >= needed),
                 ""
                 if ratio >= needed
-                else _cpu_cause(best, refresh["reader"][case], needed),
+                else _cpu_cause(best, refresh["reader"][case], needed)
+                + _floor_cause(refresh, case, theirs),
             ]
         )
     return rows
@@ -427,6 +473,20 @@ def _cpu_cause(ours: dict, theirs: dict, needed: int) -> str:
         f"{_ms(ours['cpu_per_refresh'])} of worker and {_ms(database)} of "
         f"PostgreSQL CPU. reader spends {_ms(theirs['cpu_per_refresh'])} in "
         f"all, so {needed}× its rate leaves {_ms(budget)} per refresh"
+    )
+
+
+def _floor_cause(refresh: dict, case: str, theirs: float) -> str:
+    floor = refresh.get("floor")
+    if not floor or case == "new":
+        return ""
+    plain = floor["httpx"]
+    cap = _cap(plain)
+    return (
+        f". The request alone costs {_ms(plain['client_cpu'])} in an httpx client "
+        f"and {_ms(plain['server_cpu'])} in the feed server, so no refresher "
+        f"exceeds {cap:.0f} feeds/s here, {cap / theirs:.1f}× reader "
+        "(the HTTP floor in section 2)"
     )
 
 
@@ -494,14 +554,13 @@ def _scale_targets(results: dict) -> list:
 
 
 LAG_CAUSE = (
-    "not established: the late starts come about 1 s after their due time, "
-    "which is both the dispatcher's longest sleep (dispatch_interval_seconds) "
-    "and the time dramatiq-pg's consumer waits for a notification"
+    "late starts: compare the due time, the message's dispatch time and the "
+    "run's start (section 3) to tell the dispatcher from the consumer"
 )
 
 DISPATCH_CAUSE = (
-    "not profiled for the current statement, which since commit 999da6e joins "
-    "feeds and checks each candidate's URL for a queued or running refresh"
+    "see the dispatch statement's plan: EXPLAIN (ANALYZE) of scheduler._DISPATCH "
+    "at both table sizes"
 )
 
 
