@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import (
     api,
+    breakdown,
     floor,
     machine,
     memory,
@@ -33,7 +34,15 @@ from bench.feedserver import FeedState
 from bench.processes import REPO_ROOT, feed_server
 from bench.sizes import SIZES
 
-BENCHMARKS = ("parse", "refresh", "scheduler", "api", "memory", "shared")
+BENCHMARKS = (
+    "parse",
+    "refresh",
+    "breakdown",
+    "scheduler",
+    "api",
+    "memory",
+    "shared",
+)
 RESULTS_JSON = Path(REPO_ROOT) / "bench" / "results.json"
 RESULTS_PAGE = Path(REPO_ROOT) / "bench" / "RESULTS.md"
 DOMAIN_INTERVAL = "0.01"
@@ -143,6 +152,17 @@ def _run_refresh(database, sizes, corpus) -> dict:
     return out
 
 
+def _run_breakdown(database, sizes, corpus) -> dict:
+    with feed_server(ports=sizes.ports) as feeds:
+        return breakdown.run_breakdown(
+            database,
+            feeds,
+            feeds=sizes.breakdown_feeds,
+            rounds=sizes.rounds,
+            env=WORKER_ENV,
+        )
+
+
 def _document_cost() -> dict:
     """CPU of parsing the new-content case's documents in this process."""
     state = FeedState(items=20, new_items=5, paragraphs=3)
@@ -166,12 +186,11 @@ def _profile(database, feeds, sizes) -> dict:
 def _run_scheduler(database, sizes, corpus) -> dict:
     out: dict = {}
     with feed_server(ports=sizes.ports, items=1, paragraphs=0) as feeds:
+        dispatch = scheduler_bench.measure_dispatch(
+            database, feeds, sizes.schedule_rows, repeats=sizes.rounds
+        )
         for rows in sizes.schedule_rows:
-            out[f"dispatch_{rows}"] = _plain(
-                scheduler_bench.measure_dispatch(
-                    database, feeds, rows, repeats=sizes.rounds
-                )
-            )
+            out[f"dispatch_{rows}"] = _plain(dispatch[rows])
             out[f"refresh_cost_{rows}"] = _plain(
                 scheduler_bench.measure_refresh_cost(
                     database, feeds, rows, rounds=sizes.rounds, env=WORKER_ENV
@@ -218,6 +237,7 @@ def _run_shared(database, sizes, corpus) -> dict:
 RUNNERS = {
     "parse": _run_parse,
     "refresh": _run_refresh,
+    "breakdown": _run_breakdown,
     "scheduler": _run_scheduler,
     "api": _run_api,
     "memory": _run_memory,

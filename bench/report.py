@@ -12,6 +12,7 @@ def render(results: dict) -> str:
         CHANGES,
         _parse(results.get("parse")),
         _refresh(results.get("refresh")),
+        _breakdown(results.get("breakdown")),
         _scheduler(results.get("scheduler")),
         _api(results.get("api")),
         _memory(results.get("memory")),
@@ -265,6 +266,53 @@ def _cap(result: dict) -> float:
     return 2.0 / (result["client_cpu"] + result["server_cpu"])
 
 
+def _breakdown(breakdown: dict | None) -> str:
+    if not breakdown:
+        return ""
+    rows = []
+    for case in FLOOR_CASES:
+        request = breakdown["floor"][case]["httpx"]
+        alone = breakdown["in_process"][case]
+        worker = breakdown["worker"][case]
+        rows.append(
+            [
+                CASE_TITLES[case],
+                _ms(request["client_cpu"]),
+                _ms(request["server_cpu"]),
+                _ms(alone["cpu_per_refresh"]),
+                _ms(alone["database_cpu_per_refresh"]),
+                _ms(worker["cpu_per_refresh"]),
+                _ms(worker["database_cpu_per_refresh"]),
+                _ms(worker["cpu_per_refresh"] - alone["cpu_per_refresh"]),
+                _ms(
+                    worker["database_cpu_per_refresh"]
+                    - alone["database_cpu_per_refresh"]
+                ),
+            ]
+        )
+    head = [
+        "case",
+        "request alone: httpx",
+        "request alone: feed server",
+        "refresh in process",
+        "its PostgreSQL CPU",
+        "refresh by a 1 × 5 worker",
+        "its PostgreSQL CPU",
+        "queue: worker CPU",
+        "queue: PostgreSQL CPU",
+    ]
+    return (
+        "### Where a refresh that parses nothing spends CPU\n\n"
+        f"{breakdown['feeds']:,} feeds in one run: requested alone by "
+        f"{breakdown['threads']} threads with httpx, refreshed by "
+        "`Refresher.refresh` called in the benchmark process (no Dramatiq, no "
+        "dispatcher), and refreshed by a 1 × 5 worker. The queue columns are the "
+        "worker's cost minus the in-process cost: Dramatiq, dramatiq-pg's "
+        "statements and the dispatcher. Figures are CPU per refresh.\n\n"
+        + _table(head, rows)
+    )
+
+
 def _before_after(refresh: dict) -> str:
     if "baseline_1x5" not in refresh:
         return ""
@@ -357,7 +405,8 @@ def _scheduler(scheduler: dict | None) -> str:
             "## 3. Scheduler at scale",
             "Schedule rows have due times spread evenly over an hour. Dispatch: "
             "`scheduler.dispatch` timed until the first 1,000 due rows are queued "
-            "(32 messages a call, as for 16 live threads). Refresh cost: 1,000 "
+            "(32 messages a call, as for 16 live threads), with the table sizes "
+            "taking turns in each repeat. Refresh cost: 1,000 "
             "feeds returning 304 refreshed by 2 × 8 workers while the other rows "
             "wait in the table.",
             _table(head, rows),
@@ -486,6 +535,7 @@ def _peer_targets(results: dict) -> list:
                 if ratio >= needed
                 else _cpu_cause(best, refresh["reader"][case], needed)
                 + _floor_cause(refresh, case, theirs)
+                + _breakdown_cause(results.get("breakdown"), case)
                 + _parser_cause(refresh, case, needed),
             ]
         )
@@ -514,6 +564,28 @@ def _floor_cause(refresh: dict, case: str, theirs: float) -> str:
         f"and {_ms(plain['server_cpu'])} in the feed server, so no refresher "
         f"exceeds {cap:.0f} feeds/s here, {cap / theirs:.1f}× reader "
         "(the HTTP floor in section 2)"
+    )
+
+
+def _breakdown_cause(breakdown: dict | None, case: str) -> str:
+    if not breakdown or case not in FLOOR_CASES:
+        return ""
+    request = breakdown["floor"][case]["httpx"]["client_cpu"]
+    alone = breakdown["in_process"][case]
+    worker = breakdown["worker"][case]
+    queue_cpu = worker["cpu_per_refresh"] - alone["cpu_per_refresh"]
+    queue_database = (
+        worker["database_cpu_per_refresh"] - alone["database_cpu_per_refresh"]
+    )
+    return (
+        f". Measured in one run of {breakdown['feeds']:,} feeds (section 2), a "
+        f"1 × 5 refresh costs {_ms(worker['cpu_per_refresh'])} of worker and "
+        f"{_ms(worker['database_cpu_per_refresh'])} of PostgreSQL CPU: the "
+        f"request {_ms(request)} in httpx, the refresh without a queue "
+        f"{_ms(alone['cpu_per_refresh'])} and "
+        f"{_ms(alone['database_cpu_per_refresh'])} in all, and the queue "
+        f"(Dramatiq, dramatiq-pg, dispatcher) {_ms(queue_cpu)} and "
+        f"{_ms(queue_database)}"
     )
 
 

@@ -43,16 +43,25 @@ def hour_offsets(rows: int, *, due: int, start: float = 0.0) -> list[float]:
 
 
 def measure_dispatch(
-    database: Server, server: FeedServer, rows: int, *, repeats: int
-) -> DispatchCost:
-    """Time ``scheduler.dispatch`` until 1,000 due rows of ``rows`` are queued.
+    database: Server, server: FeedServer, sizes: tuple[int, ...], *, repeats: int
+) -> dict[int, DispatchCost]:
+    """Time ``scheduler.dispatch`` until 1,000 due rows of each size are queued.
 
     A heartbeat row stands for 16 worker threads, so each call may queue 32
     messages. Between calls the queued rows are marked running, as workers
-    would, outside the timed part. Each repeat uses a fresh database, and the
-    medians of the repeats are returned.
+    would, outside the timed part. Each repeat uses a fresh database. The sizes
+    take turns within each repeat, so a machine that slows down during the
+    run weighs on every size alike, and the medians of the repeats are
+    returned.
     """
-    costs = [_measure_dispatch_once(database, server, rows) for _ in range(repeats)]
+    costs: dict[int, list[DispatchCost]] = {rows: [] for rows in sizes}
+    for _ in range(repeats):
+        for rows in sizes:
+            costs[rows].append(_measure_dispatch_once(database, server, rows))
+    return {rows: _median_cost(rows, measured) for rows, measured in costs.items()}
+
+
+def _median_cost(rows: int, costs: list[DispatchCost]) -> DispatchCost:
     return DispatchCost(
         rows=rows,
         messages=costs[0].messages,

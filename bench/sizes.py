@@ -18,6 +18,7 @@ class Sizes:
     memory_feeds: int
     memory_refreshes: int
     subscribers: int
+    breakdown_feeds: int
 
 
 SIZES = {
@@ -35,6 +36,7 @@ SIZES = {
         memory_feeds=1000,
         memory_refreshes=50_000,
         subscribers=1000,
+        breakdown_feeds=1000,
     ),
     "small": Sizes(
         feeds=200,
@@ -50,5 +52,6 @@ SIZES = {
         memory_feeds=200,
         memory_refreshes=1000,
         subscribers=100,
+        breakdown_feeds=200,
     ),
 }
