@@ -1,4 +1,4 @@
-"""Where the CPU of a refresh that parses nothing goes, measured in one run.
+"""The CPU of a refresh that parses nothing, split into its parts in one run.
 
 The same feeds are refreshed in the 304 and unchanged-body cases three ways:
 requested alone (the HTTP floor), refreshed by ``Refresher.refresh`` called in

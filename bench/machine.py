@@ -25,23 +25,18 @@ def load_average() -> str:
 def git_commit(repo: str) -> str:
     """Return the checked-out commit, marked when the work tree has changes."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        commit = _git(repo, "rev-parse", "--short", "HEAD").strip()
+        status = _git(repo, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{commit} with local changes" if status.strip() else commit
+
+
+def _git(repo: str, *args: str) -> str:
+    completed = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return completed.stdout
 
 
 def _cpu_model() -> str:

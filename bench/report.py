@@ -52,7 +52,7 @@ CHANGES = """## Product changes made from these measurements
   per due row on feeds_url_idx it takes 3.2 ms (EXPLAIN ANALYZE).
 - `feeds/refresh.py` and `take_domain_slot` (migration 0005): starting a
   refresh, claiming co-subscribers and taking the domain slot used three pool
-  checkouts, three transactions and seven statements; they now share one
+  checkouts, three transactions and seven statements. They now share one
   checkout and one transaction with four statements. Refreshing 500 feeds
   that return 304 in one process, without Dramatiq, went from 6.6-7.0 ms to
   3.9-4.2 ms of CPU and from 3.0-3.4 ms to 1.7 ms of PostgreSQL CPU per

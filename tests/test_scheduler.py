@@ -308,7 +308,7 @@ def test_next_due_is_negative_when_overdue(conn, user_id):
     assert scheduler.seconds_until_next_due(conn) <= -29
 
 
-def test_dispatch_round_reads_next_due_at_the_dispatch_time(conn, settings, user_id):
+def test_dispatch_round_next_due_same_now(conn, settings, user_id):
     register_worker(conn)
     soon = insert_feed(conn, user_id, "https://example.org/soon.xml")
     scheduler.schedule(conn, soon, Delay(0.3, Priority.NORMAL))
